@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AgentiqConfig(AppConfig):
+    name = "agentiq"
+    verbose_name = "AgentIQ"

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from encrypted_fields.fields import EncryptedTextField
+
+from interactions.models import Marketplace
+
+
+class Connection(models.Model):
+    """A seller's account on one marketplace: credentials (encrypted, write-only), health, backoff."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "работает"
+        INVALID = "invalid", "ключ не принят"
+        ERROR = "error", "ошибка синхронизации"
+        DISABLED = "disabled", "отключено"
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="connections")
+    marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
+    name = models.CharField(max_length=200, blank=True)
+    # Secrets. The encrypted field stores "" as NULL, so every secret column is nullable.
+    wb_token = EncryptedTextField(null=True, blank=True)
+    ozon_client_id = models.CharField(max_length=32, blank=True)
+    ozon_api_key = EncryptedTextField(null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    is_enabled = models.BooleanField(default=True)
+    last_error = models.TextField(blank=True)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    backoff_until = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(default=timezone.now)
+    # A sync claims the connection by setting this in a conditional UPDATE; it expires on its own
+    # so a killed worker cannot hold a connection forever.
+    sync_lock_until = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_expiry_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "подключение"
+        verbose_name_plural = "подключения"
+        indexes = [models.Index(fields=["is_enabled", "next_sync_at"], name="connection_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_marketplace_display()}: {self.name or self.seller}"
+
+
+class SyncCursor(models.Model):
+    """Where one stream of one connection stopped reading. Saved in the same transaction as its rows."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=32)
+    value = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "курсор синхронизации"
+        verbose_name_plural = "курсоры синхронизации"
+        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="sync_cursor_unique_stream")]
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "идёт"
+        OK = "ok", "успешно"
+        PARTIAL = "partial", "с ошибками"
+        FAILED = "failed", "ошибка"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    streams = models.JSONField(default=list, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    fetched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "запуск синхронизации"
+        verbose_name_plural = "запуски синхронизации"
+        indexes = [models.Index(fields=["connection", "-started_at"], name="sync_run_recent_idx")]
+
+
+class QuarantinedItem(models.Model):
+    """A marketplace item that did not parse: kept with its raw payload, the sync went on without it."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="quarantined_items")
+    stream = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=128, blank=True)
+    raw = models.TextField()
+    error = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "нераспознанная запись"
+        verbose_name_plural = "нераспознанные записи"
+
+
+class ProductCard(models.Model):
+    """WB public CDN card (and price history), cached for 24 h. A miss is cached too."""
+
+    marketplace = models.CharField(max_length=8, choices=Marketplace.choices, default=Marketplace.WILDBERRIES)
+    nm_id = models.BigIntegerField()
+    name = models.CharField(max_length=500, blank=True)
+    brand = models.CharField(max_length=200, blank=True)
+    vendor_code = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=200, blank=True)
+    photo_count = models.PositiveIntegerField(default=0)
+    basket = models.CharField(max_length=4, blank=True)
+    card = models.JSONField(default=dict, blank=True)
+    price_history = models.JSONField(default=list, blank=True)
+    is_missing = models.BooleanField(default=False)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "карточка товара"
+        verbose_name_plural = "карточки товаров"
+        constraints = [models.UniqueConstraint(fields=["marketplace", "nm_id"], name="product_card_unique_nm")]
+
+    def __str__(self) -> str:
+        return f"{self.nm_id} {self.name}"

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+
+
+class Marketplace(models.TextChoices):
+    WILDBERRIES = "wb", "Wildberries"
+    OZON = "ozon", "Ozon"
+
+
+class Kind(models.TextChoices):
+    CHAT = "chat", "чат"
+    QUESTION = "question", "вопрос"
+    REVIEW = "review", "отзыв"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "новое"
+    OPEN = "open", "открыто"
+    WAITING = "waiting", "ждём покупателя"
+    CLOSED = "closed", "закрыто"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "низкий"
+    NORMAL = "normal", "обычный"
+    HIGH = "high", "высокий"
+    URGENT = "urgent", "срочный"
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "негатив"
+    NEUTRAL = "neutral", "нейтрально"
+    POSITIVE = "positive", "позитив"
+
+
+class SLAState(models.TextChoices):
+    OK = "ok", "в срок"
+    DUE_SOON = "due_soon", "скоро срок"
+    BREACHED = "breached", "просрочено"
+
+
+class Direction(models.TextChoices):
+    IN = "in", "входящее"
+    OUT = "out", "исходящее"
+
+
+class Author(models.TextChoices):
+    BUYER = "buyer", "покупатель"
+    SELLER = "seller", "продавец"
+    SYSTEM = "system", "система"
+    AUTO_REPLY = "auto_reply", "автоответ"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "в очереди"
+    SENDING = "sending", "отправляется"
+    SENT = "sent", "отправлено"
+    FAILED = "failed", "не отправлено"
+
+
+class Customer(models.Model):
+    """A buyer as one shop sees them on one marketplace. Keyed by the marketplace's buyer id,
+    or by name where the marketplace gives none (a weak key: see PRODUCT_RULES on linking)."""
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="customers")
+    marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
+    external_id = models.CharField(max_length=128)
+    name = models.CharField(max_length=200, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    chats_count = models.PositiveIntegerField(default=0)
+    questions_count = models.PositiveIntegerField(default=0)
+    reviews_count = models.PositiveIntegerField(default=0)
+    average_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    last_sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
+    notes = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "покупатель"
+        verbose_name_plural = "покупатели"
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "marketplace", "external_id"], name="customer_unique_external"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Interaction(models.Model):
+    """One buyer chat, product question or review, with its whole story in `Message` and events."""
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="interactions")
+    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="interactions")
+    marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    external_id = models.CharField(max_length=128)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    product_id = models.CharField(max_length=64, blank=True, help_text="WB nmId or Ozon SKU")
+    product_name = models.CharField(max_length=500, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    needs_response = models.BooleanField(default=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    intent = models.CharField(max_length=32, blank=True)
+    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
+    ai_summary = models.TextField(blank=True)
+    ai_analyzed_at = models.DateTimeField(null=True, blank=True)
+    draft_text = models.TextField(blank=True)
+
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    sla_state = models.CharField(max_length=16, choices=SLAState.choices, default=SLAState.OK)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_interactions"
+    )
+    is_read = models.BooleanField(default=False)
+
+    # Marketplace time.
+    created_at = models.DateTimeField()
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_buyer_message_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # What delivery needs to answer on the marketplace (WB chat replySign, Ozon question sku, ...).
+    reply_context = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    # Product, buyer name and message texts, for full-text search (`q`).
+    search_text = models.TextField(blank=True)
+
+    # Ranks for the default inbox order, kept by the database so that no writer can forget them:
+    # what needs an answer and is late first, then what is closed last.
+    attention_rank = models.GeneratedField(
+        expression=Case(
+            When(Q(needs_response=True) & Q(sla_state="breached"), then=Value(0)),
+            When(Q(needs_response=True) & Q(sla_state="due_soon"), then=Value(1)),
+            When(needs_response=True, then=Value(2)),
+            When(~Q(status="closed"), then=Value(3)),
+            default=Value(4),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    priority_rank = models.GeneratedField(
+        expression=Case(
+            When(priority="urgent", then=Value(3)),
+            When(priority="high", then=Value(2)),
+            When(priority="normal", then=Value(1)),
+            default=Value(0),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+
+    inserted_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "обращение"
+        verbose_name_plural = "обращения"
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "kind", "external_id"], name="interaction_unique_external"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_id}"
+
+
+class Message(models.Model):
+    """A buyer's message, or our answer. Outgoing ones carry their delivery state (the outbox)."""
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    author = models.CharField(max_length=16, choices=Author.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    text = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    external_id = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    delivery_state = models.CharField(max_length=16, choices=DeliveryState.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, default=None)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "сообщение"
+        verbose_name_plural = "сообщения"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interaction", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_unique_external",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["interaction", "created_at"], name="message_thread_idx"),
+            models.Index(
+                fields=["delivery_state", "next_attempt_at"],
+                condition=Q(delivery_state__in=["pending", "sending"]),
+                name="message_outbox_idx",
+            ),
+        ]
+
+    @staticmethod
+    def new_idempotency_key() -> uuid.UUID:
+        return uuid.uuid4()
+
+
+class InteractionEvent(models.Model):
+    """Append-only history of an interaction. Written only by `interactions.services`."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "создано"
+        BUYER_MESSAGE = "buyer_message", "сообщение покупателя"
+        SELLER_MESSAGE = "seller_message", "ответ из кабинета маркетплейса"
+        REPLY_QUEUED = "reply_queued", "ответ в очереди"
+        REPLY_SENT = "reply_sent", "ответ отправлен"
+        REPLY_FAILED = "reply_failed", "ответ не отправлен"
+        STATUS_CHANGED = "status_changed", "статус изменён"
+        PRIORITY_CHANGED = "priority_changed", "приоритет изменён"
+        ASSIGNED = "assigned", "назначен исполнитель"
+        READ = "read", "прочитано"
+        AI_ANALYZED = "ai_analyzed", "проанализировано ИИ"
+        SLA_DUE_SOON = "sla_due_soon", "скоро срок ответа"
+        SLA_BREACHED = "sla_breached", "срок ответа нарушен"
+        ESCALATED = "escalated", "эскалация"
+        CLOSED = "closed", "закрыто"
+        AUTO_CLOSED = "auto_closed", "закрыто автоматически"
+        REOPENED = "reopened", "открыто снова"
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "событие"
+        verbose_name_plural = "история обращений"
+        indexes = [models.Index(fields=["interaction", "created_at"], name="event_history_idx")]
+
+
+class SLARule(models.Model):
+    """First-response targets. The most specific active rule wins; seller-less rules are global defaults."""
+
+    name = models.CharField(max_length=200)
+    seller = models.ForeignKey("sellers.Seller", null=True, blank=True, on_delete=models.CASCADE, related_name="sla_rules")
+    marketplace = models.CharField(max_length=8, choices=Marketplace.choices, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
+    target_minutes = models.PositiveIntegerField(help_text="«скоро срок» после этого времени")
+    deadline_minutes = models.PositiveIntegerField(help_text="нарушение после этого времени")
+    escalate_after_minutes = models.PositiveIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "правило SLA"
+        verbose_name_plural = "правила SLA"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReplyTemplate(models.Model):
+    """A seller's canned answer. Placeholders: {buyer_name}, {product_name}."""
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="reply_templates")
+    name = models.CharField(max_length=200)
+    text = models.TextField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "шаблон ответа"
+        verbose_name_plural = "шаблоны ответов"
+        constraints = [models.UniqueConstraint(fields=["seller", "name"], name="reply_template_unique_name")]

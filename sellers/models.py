@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.db import models
+from django.utils.timezone import now
+
+from .managers import UserManager
+
+
+class Seller(models.Model):
+    """A shop: the tenant. Every seller-facing row hangs off one."""
+
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default=settings.DEFAULT_SELLER_TIMEZONE)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = "продавец"
+        verbose_name_plural = "продавцы"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Email is the login. A seller's member (owner or agent), or staff with no seller."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "владелец"
+        AGENT = "agent", "агент"
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="users")
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "пользователь"
+        verbose_name_plural = "пользователи"
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_only_with_seller",
+                condition=models.Q(seller__isnull=True, role="") | models.Q(seller__isnull=False) & ~models.Q(role=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_owner(self) -> bool:
+        return self.seller_id is not None and self.role == self.Role.OWNER

@@ -1,0 +1,73 @@
+"""Shared fixtures: one API client per persona (owner, agent, another shop's owner, staff)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import SellerFactory, StaffUserFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counts and cached runtime settings must not leak between tests (Redis is shared in CI).
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def seller(db):
+    return SellerFactory()
+
+
+@pytest.fixture
+def owner(seller):
+    return UserFactory(seller=seller, role="owner")
+
+
+@pytest.fixture
+def agent(seller):
+    return UserFactory(seller=seller, role="agent")
+
+
+@pytest.fixture
+def other_owner(db):
+    return UserFactory(seller=SellerFactory(), role="owner")
+
+
+@pytest.fixture
+def staff(db):
+    return StaffUserFactory()
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def agent_client(agent):
+    return _client_for(agent)
+
+
+@pytest.fixture
+def other_client(other_owner):
+    return _client_for(other_owner)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return _client_for(staff)
