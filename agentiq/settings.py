@@ -36,7 +36,7 @@ INSECURE_SECRET_VALUES = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
-DEV_SECRET_KEY = "django-insecure-dev-only"
+DEV_SECRET_KEY = "django-insecure-dev-only"  # noqa: S105 (DEBUG only; refused otherwise)
 DEV_ENCRYPTION_KEY = "dev-only-encryption-key"
 
 

@@ -64,6 +64,9 @@ class SyncCursor(models.Model):
         verbose_name_plural = "курсоры синхронизации"
         constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="sync_cursor_unique_stream")]
 
+    def __str__(self) -> str:
+        return f"{self.connection_id}:{self.stream}"
+
 
 class SyncRun(models.Model):
     class Status(models.TextChoices):
@@ -90,6 +93,9 @@ class SyncRun(models.Model):
         verbose_name_plural = "запуски синхронизации"
         indexes = [models.Index(fields=["connection", "-started_at"], name="sync_run_recent_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
 
 class QuarantinedItem(models.Model):
     """A marketplace item that did not parse: kept with its raw payload, the sync went on without it."""
@@ -105,6 +111,9 @@ class QuarantinedItem(models.Model):
     class Meta:
         verbose_name = "нераспознанная запись"
         verbose_name_plural = "нераспознанные записи"
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.external_id}"
 
 
 class ProductCard(models.Model):

@@ -8,7 +8,6 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 
-
 class Marketplace(models.TextChoices):
     WILDBERRIES = "wb", "Wildberries"
     OZON = "ozon", "Ozon"
@@ -218,6 +217,9 @@ class Message(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.direction} {self.external_id or self.pk}"
+
     @staticmethod
     def new_idempotency_key() -> uuid.UUID:
         return uuid.uuid4()
@@ -258,12 +260,17 @@ class InteractionEvent(models.Model):
         verbose_name_plural = "история обращений"
         indexes = [models.Index(fields=["interaction", "created_at"], name="event_history_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class SLARule(models.Model):
     """First-response targets. The most specific active rule wins; seller-less rules are global defaults."""
 
     name = models.CharField(max_length=200)
-    seller = models.ForeignKey("sellers.Seller", null=True, blank=True, on_delete=models.CASCADE, related_name="sla_rules")
+    seller = models.ForeignKey(
+        "sellers.Seller", null=True, blank=True, on_delete=models.CASCADE, related_name="sla_rules"
+    )
     marketplace = models.CharField(max_length=8, choices=Marketplace.choices, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
     priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
@@ -294,3 +301,6 @@ class ReplyTemplate(models.Model):
         verbose_name = "шаблон ответа"
         verbose_name_plural = "шаблоны ответов"
         constraints = [models.UniqueConstraint(fields=["seller", "name"], name="reply_template_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
