@@ -15,9 +15,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 ## make run: the whole product on embedded defaults (SQLite, no Redis, sandbox marketplace, no LLM key)
+## on 127.0.0.1:8000 (WEB_PORT=8001 make run for another port)
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py bootstrap_demo
 	$(BIN)/honcho -f Procfile start
 

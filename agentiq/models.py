@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 
 
 class RuntimeSetting(models.Model):
@@ -22,3 +23,28 @@ class RuntimeSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._invalidate()
+        return result
+
+    def clean(self) -> None:
+        from agentiq.runtime import runtime_clean
+
+        try:
+            self.value = runtime_clean(key=self.key, value=self.value)
+        except ValidationError as exc:
+            field = "key" if exc.code == "unknown_key" else "value"
+            raise ValidationError({field: exc.messages}) from exc
+
+    def _invalidate(self) -> None:
+        from agentiq.runtime import runtime_invalidate
+
+        # Drop now and again after commit, so a reader inside the window cannot re-cache the old value.
+        runtime_invalidate(self.key)
+        transaction.on_commit(lambda: runtime_invalidate(self.key))

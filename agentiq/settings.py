@@ -36,7 +36,8 @@ INSECURE_SECRET_VALUES = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
-DEV_SECRET_KEY = "django-insecure-dev-only"  # noqa: S105 (DEBUG only; refused otherwise)
+# Long enough for HS256 JWT signing (PyJWT warns under 32 bytes); refused outside DEBUG by its prefix.
+DEV_SECRET_KEY = "django-insecure-dev-only-never-use-outside-debug"  # noqa: S105
 DEV_ENCRYPTION_KEY = "dev-only-encryption-key"
 
 
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "agentiq.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,6 +142,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file under `make run`: wait for the write lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Tests run on an in-memory database (said explicitly: the prometheus engine hides the sqlite default).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 IS_POSTGRES = "postgresql" in DATABASES["default"]["ENGINE"]
 
 # --- Cache and broker ----------------------------------------------------------------------
@@ -149,7 +153,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # Fail fast when Redis is away: /api/health must answer, not hang.
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
             "KEY_PREFIX": "agentiq",
         }
     }
@@ -163,6 +172,7 @@ else:
         "data_folder_out": str(VAR_DIR / "broker"),
         "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
+        "control_folder": str(VAR_DIR / "broker-control"),
     }
 
 # --- Celery --------------------------------------------------------------------------------
@@ -205,8 +215,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "agentiq.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "agentiq.throttling.UserThrottle",
+        "agentiq.throttling.AnonThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": THROTTLE_RATE_USER,
@@ -266,12 +276,28 @@ AI_MODEL = env.str("AI_MODEL", default="deepseek-chat")
 # --- Marketplaces --------------------------------------------------------------------------
 # The same clients talk to the real APIs, the sandbox marketplace or a test server.
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8090")
+SANDBOX_SECRET = env.str("SANDBOX_SECRET", default="agentiq-sandbox-dev-secret")
 WB_FEEDBACKS_BASE_URL = env.str("WB_FEEDBACKS_BASE_URL", default="https://feedbacks-api.wildberries.ru")
 WB_CHAT_BASE_URL = env.str("WB_CHAT_BASE_URL", default="https://buyer-chat-api.wildberries.ru")
 # `{basket}` is the two-digit basket number computed from the nmId.
 WB_CDN_BASE_URL = env.str("WB_CDN_BASE_URL", default="https://basket-{basket}.wbbasket.ru")
 OZON_BASE_URL = env.str("OZON_BASE_URL", default="https://api-seller.ozon.ru")
 MARKETPLACE_TIMEOUT_SECONDS = env.float("MARKETPLACE_TIMEOUT_SECONDS", default=15.0)
+
+# --- E-mail (notices to shop owners, e.g. a WB token about to expire) ---------------------------
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AgentIQ <noreply@agentiq.local>")
 
 # --- i18n, time, static --------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

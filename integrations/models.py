@@ -6,6 +6,9 @@ from encrypted_fields.fields import EncryptedTextField
 
 from interactions.models import Marketplace
 
+# Every Fernet token starts with the version byte 0x80 followed by a timestamp: "gAAAAA" in base64.
+FERNET_TOKEN_PREFIX = "gAAAAA"  # noqa: S105 (a format marker, not a secret)
+
 
 class Connection(models.Model):
     """A seller's account on one marketplace: credentials (encrypted, write-only), health, backoff."""
@@ -23,6 +26,12 @@ class Connection(models.Model):
     wb_token = EncryptedTextField(null=True, blank=True)
     ozon_client_id = models.CharField(max_length=32, blank=True)
     ozon_api_key = EncryptedTextField(null=True, blank=True)
+    # The marketplace account behind the credentials (WB token `sid`, Ozon Client-Id): one shop cannot
+    # connect the same account twice. Not a secret.
+    account_id = models.CharField(max_length=64, blank=True)
+    # Streams this connection reads; empty means every stream of its marketplace (a WB token without
+    # the chat category reads feedbacks and questions only).
+    streams = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     is_enabled = models.BooleanField(default=True)
@@ -39,6 +48,7 @@ class Connection(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     token_expiry_notified_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.ForeignKey("SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,9 +56,33 @@ class Connection(models.Model):
         verbose_name = "подключение"
         verbose_name_plural = "подключения"
         indexes = [models.Index(fields=["is_enabled", "next_sync_at"], name="connection_due_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "marketplace", "account_id"],
+                condition=~models.Q(account_id=""),
+                name="connection_unique_account",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_marketplace_display()}: {self.name or self.seller}"
+
+    @property
+    def can_sync(self) -> bool:
+        return self.is_enabled and self.status not in (self.Status.INVALID, self.Status.DISABLED)
+
+    @property
+    def secret_values(self) -> list[str]:
+        return [value for value in (self.wb_token, self.ozon_api_key) if value]
+
+    @property
+    def credentials_unreadable(self) -> bool:
+        """True when a secret could not be decrypted with any configured key.
+
+        The encrypted field then silently returns the stored ciphertext (a Fernet token) instead of
+        raising, so a lost key would otherwise look like a bad credential at the marketplace.
+        """
+        return any(value.startswith(FERNET_TOKEN_PREFIX) for value in self.secret_values)
 
 
 class SyncCursor(models.Model):
@@ -111,6 +145,7 @@ class QuarantinedItem(models.Model):
     class Meta:
         verbose_name = "нераспознанная запись"
         verbose_name_plural = "нераспознанные записи"
+        indexes = [models.Index(fields=["connection", "stream", "external_id"], name="quarantine_item_idx")]
 
     def __str__(self) -> str:
         return f"{self.stream} {self.external_id}"

@@ -88,6 +88,7 @@ class Customer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["seller", "marketplace", "external_id"], name="customer_unique_external"),
         ]
+        indexes = [models.Index(fields=["seller", "-last_seen_at"], name="customer_recent_idx")]
 
     def __str__(self) -> str:
         return self.name or self.external_id
@@ -172,6 +173,29 @@ class Interaction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "kind", "external_id"], name="interaction_unique_external"),
         ]
+        # The index serving the default inbox order (with NULLS LAST, which SQLite cannot index) is
+        # created by migration 0004 on PostgreSQL only, next to the full-text index.
+        indexes = [
+            models.Index(fields=["seller", "status"], name="interaction_status_idx"),
+            models.Index(fields=["seller", "kind", "attention_rank"], name="interaction_kind_idx"),
+            models.Index(fields=["seller", "product_id"], name="interaction_product_idx"),
+            # Covering: the stats aggregate a shop's range with an index-only scan.
+            models.Index(
+                fields=["seller", "created_at"],
+                include=["marketplace", "kind", "rating", "first_response_due_at", "first_responded_at"],
+                name="interaction_created_idx",
+            ),
+            models.Index(
+                fields=["seller", "needs_response"],
+                condition=~Q(status="closed"),
+                name="interaction_open_idx",
+            ),
+            models.Index(
+                fields=["seller", "first_responded_at"],
+                condition=Q(first_responded_at__isnull=False),
+                name="interaction_responded_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.external_id}"
@@ -181,6 +205,8 @@ class Message(models.Model):
     """A buyer's message, or our answer. Outgoing ones carry their delivery state (the outbox)."""
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="messages")
+    # Copied from the interaction so per-shop reads (replies sent per day) need no join over every shop.
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+", editable=False)
     direction = models.CharField(max_length=4, choices=Direction.choices)
     author = models.CharField(max_length=16, choices=Author.choices)
     author_user = models.ForeignKey(
@@ -215,10 +241,21 @@ class Message(models.Model):
                 condition=Q(delivery_state__in=["pending", "sending"]),
                 name="message_outbox_idx",
             ),
+            models.Index(
+                fields=["seller", "sent_at"],
+                include=["author_user"],
+                condition=Q(direction="out", delivery_state="sent"),
+                name="message_seller_sent_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.external_id or self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.seller_id is None and self.interaction_id is not None:
+            self.seller_id = Interaction.objects.values_list("seller_id", flat=True).get(pk=self.interaction_id)
+        super().save(*args, **kwargs)
 
     @staticmethod
     def new_idempotency_key() -> uuid.UUID:

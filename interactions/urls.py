@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from interactions.api import customers, inbox, stats, templates
+
+urlpatterns = [
+    path("interactions", inbox.InteractionListApi.as_view(), name="interaction-list"),
+    path("interactions/bulk", inbox.InteractionBulkApi.as_view(), name="interaction-bulk"),
+    path("interactions/<int:interaction_id>", inbox.InteractionDetailApi.as_view(), name="interaction-detail"),
+    path("interactions/<int:interaction_id>/reply", inbox.InteractionReplyApi.as_view(), name="interaction-reply"),
+    path("interactions/<int:interaction_id>/read", inbox.InteractionReadApi.as_view(), name="interaction-read"),
+    path("customers", customers.CustomerListApi.as_view(), name="customer-list"),
+    path("customers/<int:customer_id>", customers.CustomerDetailApi.as_view(), name="customer-detail"),
+    path("products/<int:nm_id>", customers.ProductDetailApi.as_view(), name="product-detail"),
+    path("stats", stats.StatsApi.as_view(), name="stats"),
+    path("reply-templates", templates.ReplyTemplateListApi.as_view(), name="reply-template-list"),
+    path("reply-templates/<int:template_id>", templates.ReplyTemplateDetailApi.as_view(), name="reply-template-detail"),
+]

@@ -58,6 +58,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        super().clean()
+        # Logins are matched exactly; store one spelling so «Anna@Shop.ru» and «anna@shop.ru» are one user.
+        self.email = User.objects.normalize_email(self.email).strip().lower()
+
     @property
     def is_owner(self) -> bool:
         return self.seller_id is not None and self.role == self.Role.OWNER

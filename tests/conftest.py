@@ -8,6 +8,14 @@ from rest_framework.test import APIClient
 
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher costs ~100 ms per user; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

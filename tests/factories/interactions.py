@@ -1,10 +1,39 @@
 import factory
 from django.utils import timezone
 
-from interactions.models import Direction, Interaction, Kind, Message
+from interactions.models import (
+    Customer,
+    DeliveryState,
+    Direction,
+    Interaction,
+    InteractionEvent,
+    Kind,
+    Message,
+    ReplyTemplate,
+    SLARule,
+)
 from tests.factories.integrations import ConnectionFactory
+from tests.factories.sellers import SellerFactory
 
-__all__ = ["InteractionFactory", "MessageFactory"]
+__all__ = [
+    "CustomerFactory",
+    "InteractionEventFactory",
+    "InteractionFactory",
+    "MessageFactory",
+    "OutgoingMessageFactory",
+    "ReplyTemplateFactory",
+    "SLARuleFactory",
+]
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    seller = factory.SubFactory(SellerFactory)
+    marketplace = "wb"
+    external_id = factory.Sequence(lambda n: f"buyer-{n}")
+    name = factory.Faker("first_name", locale="ru_RU")
 
 
 class InteractionFactory(factory.django.DjangoModelFactory):
@@ -26,7 +55,43 @@ class MessageFactory(factory.django.DjangoModelFactory):
         model = Message
 
     interaction = factory.SubFactory(InteractionFactory)
+    seller = factory.SelfAttribute("interaction.seller")
     direction = Direction.IN
     author = "buyer"
     text = "Здравствуйте! Когда придёт заказ?"
     external_id = factory.Sequence(lambda n: f"msg-{n}")
+
+
+class OutgoingMessageFactory(MessageFactory):
+    direction = Direction.OUT
+    author = "seller"
+    text = "Спасибо за ваш отзыв!"
+    external_id = None
+    delivery_state = DeliveryState.PENDING
+    idempotency_key = factory.LazyFunction(Message.new_idempotency_key)
+
+
+class InteractionEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InteractionEvent
+
+    interaction = factory.SubFactory(InteractionFactory)
+    kind = InteractionEvent.Kind.CREATED
+
+
+class SLARuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SLARule
+
+    name = factory.Sequence(lambda n: f"Правило {n}")
+    target_minutes = 30
+    deadline_minutes = 60
+
+
+class ReplyTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReplyTemplate
+
+    seller = factory.SubFactory(SellerFactory)
+    name = factory.Sequence(lambda n: f"Шаблон {n}")
+    text = "Здравствуйте, {buyer_name}! Спасибо за отзыв о товаре «{product_name}»."

@@ -1,0 +1,50 @@
+"""Keep non-JSON error bodies out of /api/.
+
+DRF views already answer JSON; this catches the rest: an unknown path while DEBUG shows its
+technical 404 page, a CSRF failure in a non-DRF view, or an error a view rendered with another
+media type (the schema view renders its errors as OpenAPI YAML). It answers `{"detail", "code"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+API_PREFIX = "/api/"
+# /api/docs is an HTML page on purpose.
+HTML_ALLOWED = ("/api/docs",)
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+MESSAGES = {
+    400: ("Некорректный запрос.", "bad_request"),
+    403: ("Доступ запрещён.", "permission_denied"),
+    404: ("Не найдено.", "not_found"),
+    405: ("Метод не разрешён.", "method_not_allowed"),
+    429: ("Слишком много запросов.", "throttled"),
+    500: ("Внутренняя ошибка сервера.", "server_error"),
+}
+
+
+class ApiJsonErrorsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith(API_PREFIX)
+            or request.path.startswith(HTML_ALLOWED)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        data = getattr(response, "data", None)  # a DRF Response rendered with a non-JSON renderer
+        if not (isinstance(data, dict) and "detail" in data):
+            detail, code = MESSAGES.get(response.status_code, ("Ошибка запроса.", "error"))
+            data = {"detail": detail, "code": code}
+        json_response = JsonResponse(data, status=response.status_code, json_dumps_params={"ensure_ascii": False})
+        for header in KEPT_HEADERS:
+            if response.has_header(header):
+                json_response[header] = response[header]
+        return json_response

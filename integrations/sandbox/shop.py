@@ -1,0 +1,394 @@
+"""One sandbox shop: its WB and Ozon items, generated deterministically from (seed, shop_no), and its replies.
+
+Callers hold the state lock; nothing here is thread-safe on its own.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import string
+import uuid
+
+from integrations.sandbox import catalog, texts
+from integrations.sandbox.credentials import reply_sign, wb_seller_uuid
+from integrations.sandbox.ozon_records import (
+    MESSAGE_ID_BASE,
+    OzonAnswer,
+    OzonChat,
+    OzonComment,
+    OzonMessage,
+    OzonQuestion,
+    OzonReview,
+)
+from integrations.sandbox.records import Answer, Reply, WBChat, WBEvent, WBFeedback, WBFile, WBQuestion
+from integrations.sandbox.wire import iso_utc_ms
+
+DAY = 24 * 3600
+_ID_CHARS = string.ascii_letters + string.digits
+# A 1x1 PNG: the bytes behind every generated buyer image, so downloads return a real image.
+PNG_PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+class Shop:
+    def __init__(self, *, shop_no: int, seed: int, secret: str, epoch: float) -> None:
+        self.shop_no = shop_no
+        self.secret = secret
+        self.premium = True
+        self.rng = random.Random(f"{seed}:{shop_no}")
+        self.nm_ids = catalog.shop_nm_ids(self.rng, 6)
+        self.skus = [self.rng.randint(100_000_000, 2_000_000_000) for _ in range(5)]
+        self.feedbacks: list[WBFeedback] = []
+        self.feedback_by_id: dict[str, WBFeedback] = {}
+        self.questions: list[WBQuestion] = []
+        self.question_by_id: dict[str, WBQuestion] = {}
+        self.chats: list[WBChat] = []
+        self.chat_by_id: dict[str, WBChat] = {}
+        self.events: list[WBEvent] = []  # strictly increasing ts_ms
+        self.event_ts: list[int] = []
+        self.files: dict[str, WBFile] = {}
+        self.ozon_chats: list[OzonChat] = []
+        self.ozon_chat_by_id: dict[str, OzonChat] = {}
+        self.ozon_message_seq = 0
+        self.reviews: list[OzonReview] = []
+        self.review_by_id: dict[str, OzonReview] = {}
+        self.ozon_questions: list[OzonQuestion] = []
+        self.ozon_question_by_id: dict[str, OzonQuestion] = {}
+        self.replies: dict[tuple[str, str], dict[str, Reply]] = {}
+        self.unmatched: list[dict] = []
+        self._bulk = False
+        self._generate(epoch)
+
+    # --- ids and small draws ---
+    def _wb_id(self) -> str:
+        # 20 base-62 characters, like WB's ids, from one draw (cheap: shops are generated on first request).
+        number, chars = self.rng.getrandbits(119), []
+        for _ in range(20):
+            number, digit = divmod(number, 62)
+            chars.append(_ID_CHARS[digit])
+        return "".join(chars)
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _name(self) -> str:
+        return self.rng.choice(texts.FIRST_NAMES)
+
+    def _next_message_id(self) -> int:
+        self.ozon_message_seq += 1
+        return MESSAGE_ID_BASE + self.shop_no * 1_000_000_000 + self.ozon_message_seq
+
+    # --- WB ---
+    def add_feedback(self, ts: float, *, rating: int | None = None, parent: WBFeedback | None = None) -> WBFeedback:
+        rating = rating or self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 3, 6))[0]
+        feedback = WBFeedback(
+            id=self._wb_id(),
+            nm_id=parent.nm_id if parent else self.rng.choice(self.nm_ids),
+            rating=rating,
+            text=self.rng.choice(texts.REVIEW_TEXTS[rating]),
+            pros=self.rng.choice(texts.PROS),
+            cons=self.rng.choice(texts.CONS) if rating < 5 else "",
+            user_name=parent.user_name if parent else self._name(),
+            created_ts=ts,
+            photos=self.rng.choice((0, 0, 0, 1, 2)),
+            parent_id=parent.id if parent else None,
+        )
+        if parent:
+            parent.child_id = feedback.id
+        self.feedbacks.append(feedback)
+        self.feedback_by_id[feedback.id] = feedback
+        return feedback
+
+    def add_question(self, ts: float) -> WBQuestion:
+        question = WBQuestion(
+            id=self._wb_id(),
+            nm_id=self.rng.choice(self.nm_ids),
+            text=self.rng.choice(texts.QUESTIONS),
+            user_name=self._name(),
+            created_ts=ts,
+            # The nanoseconds shown are the timestamp's own fraction, so list order == createdDate order.
+            created_ns=int((ts - int(ts)) * 1e6) * 1000 + self.rng.randint(0, 999),
+        )
+        self.questions.append(question)
+        self.question_by_id[question.id] = question
+        return question
+
+    def next_event_ts(self, ts_ms: int) -> int:
+        return max(ts_ms, self.event_ts[-1] + 1) if self.event_ts else ts_ms
+
+    def append_event(self, event: WBEvent) -> WBEvent:
+        if not self._bulk:
+            event.ts_ms = self.next_event_ts(event.ts_ms)
+        self.events.append(event)
+        self.event_ts.append(event.ts_ms)
+        self.chat_by_id[event.chat_id].events.append(event)
+        return event
+
+    def events_from(self, next_ms: int) -> int:
+        return bisect.bisect_left(self.event_ts, next_ms)
+
+    def add_chat(self, ts: float) -> WBChat:
+        chat_id = f"1:{self._uuid()}"
+        chat = WBChat(
+            chat_id=chat_id,
+            client_name=self._name(),
+            nm_id=self.rng.choice(self.nm_ids),
+            rid=uuid.UUID(int=self.rng.getrandbits(128)).hex,
+            order_ts=ts - self.rng.uniform(DAY, 10 * DAY),
+            price=self.rng.randint(3, 500) * 10,
+            status_id=self.rng.choice((3, 4, 11, 11, 13)),
+            reply_sign=reply_sign(chat_id=chat_id, shop_no=self.shop_no, secret=self.secret),
+        )
+        self.chats.append(chat)
+        self.chat_by_id[chat_id] = chat
+        self.add_chat_message(chat, ts, sender="client", is_new_chat=True)
+        return chat
+
+    def add_chat_message(
+        self, chat: WBChat, ts: float, *, sender: str = "client", is_new_chat: bool = False, text: str | None = None
+    ) -> WBEvent:
+        files: list[WBFile] = []
+        source = "rusite"
+        if sender == "client":
+            text = text or self.rng.choice(texts.CHAT_OPENERS if is_new_chat else texts.CHAT_FOLLOWUPS)
+            source = self.rng.choice(("rusite", "ios", "android"))
+            if self.rng.random() < 0.2:
+                download_id = self._uuid()
+                files.append(WBFile(download_id, "image/png", "photo.png", PNG_PIXEL, ts))
+                self.files[download_id] = files[0]
+        elif sender == "seller":
+            source = "seller-portal"
+        else:
+            source, text = "global", text or "Покупатель оформил возврат товара."
+        event = WBEvent(
+            event_id=self._uuid(),
+            chat_id=chat.chat_id,
+            sender=sender,
+            source=source,
+            ts_ms=int(ts * 1000),
+            text=text,
+            client_name=chat.client_name,
+            is_new_chat=is_new_chat,
+            files=files,
+        )
+        return self.append_event(event)
+
+    # --- Ozon ---
+    def add_ozon_chat(self, ts: float, *, chat_type: str = "Buyer_Seller") -> OzonChat:
+        chat = OzonChat(
+            chat_id=self._uuid(),
+            chat_type=chat_type,
+            created_ts=ts,
+            order_number=f"{self.rng.randint(10_000_000, 99_999_999)}-{self.rng.randint(1, 9):04d}",
+            sku=self.rng.choice(self.skus),
+            customer_id=str(self.rng.randint(100_000, 9_999_999)),
+            # Ozon's docs show "Сustomer" with a Cyrillic С; real feeds mix spellings.
+            customer_type=self.rng.choice(("Сustomer", "customer", "Customer")),
+        )
+        self.ozon_chats.append(chat)
+        self.ozon_chat_by_id[chat.chat_id] = chat
+        if chat_type == "Seller_Support":
+            self.add_ozon_message(chat, ts, user_type="support", text="Здравствуйте! Ваше обращение принято.")
+        else:
+            self.add_ozon_message(chat, ts, user_type=chat.customer_type, text=self.rng.choice(texts.CHAT_OPENERS))
+        return chat
+
+    def add_ozon_message(self, chat: OzonChat, ts: float, *, user_type: str, text: str) -> OzonMessage:
+        if user_type == "seller":
+            user_id = str(self.shop_no)
+        elif user_type == "support":
+            user_id = "support"
+        else:
+            user_id = chat.customer_id
+        message = OzonMessage(
+            message_id=self._next_message_id(),
+            user_type=user_type,
+            user_id=user_id,
+            text=text,
+            created_ts=ts,
+            is_image=user_type != "seller" and self.rng.random() < 0.1,
+        )
+        chat.messages.append(message)
+        return message
+
+    def add_review(self, ts: float) -> OzonReview:
+        rating = self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 3, 6))[0]
+        review = OzonReview(
+            id=self._uuid(),
+            sku=self.rng.choice(self.skus),
+            text=self.rng.choice(texts.REVIEW_TEXTS[rating]),
+            rating=rating,
+            published_ts=ts,
+            photos=self.rng.choice((0, 0, 1)),
+        )
+        self.reviews.append(review)
+        self.review_by_id[review.id] = review
+        return review
+
+    def add_ozon_question(self, ts: float) -> OzonQuestion:
+        question = OzonQuestion(
+            id=self._uuid(),
+            sku=self.rng.choice(self.skus),
+            text=self.rng.choice(texts.QUESTIONS),
+            author_name=self.rng.choice((*texts.FIRST_NAMES[:10], "Пользователь OZON")),
+            published_ts=ts,
+        )
+        self.ozon_questions.append(question)
+        self.ozon_question_by_id[question.id] = question
+        return question
+
+    # --- the initial world ---
+    def _generate(self, epoch: float) -> None:
+        rng = self.rng
+
+        def past() -> float:
+            return epoch - rng.uniform(600, 14 * DAY)
+
+        for ts in sorted(past() for _ in range(10 + rng.randint(0, 6))):
+            feedback = self.add_feedback(ts)
+            if rng.random() < 0.3:
+                feedback.was_viewed = True
+                feedback.answer = Answer(rng.choice(texts.SELLER_ANSWERS), ts + 3600, editable=rng.random() < 0.5)
+        original = self.add_feedback(epoch - 13 * DAY, rating=2)
+        self.add_feedback(epoch - 2 * DAY, rating=4, parent=original)  # an edited review
+        self.feedbacks.sort(key=lambda f: f.created_ts)
+
+        for ts in sorted(past() for _ in range(6 + rng.randint(0, 4))):
+            question = self.add_question(ts)
+            if rng.random() < 0.3:
+                question.was_viewed, question.state = True, "wbRu"
+                question.answer = Answer(rng.choice(texts.SELLER_ANSWERS), ts + 7200, editable=rng.random() < 0.5)
+
+        # WB chats: events are appended out of time order here, then sorted and made strictly increasing.
+        self._bulk = True
+        for start in sorted(past() for _ in range(3 + rng.randint(0, 3))):
+            chat = self.add_chat(start)
+            t = start
+            for _ in range(rng.randint(1, 4)):
+                t = min(t + rng.uniform(60, 6 * 3600), epoch - 1)
+                sender = rng.choices(("client", "seller", "wb"), weights=(5, 5, 1))[0]
+                if sender == "seller" and rng.random() < 0.3:
+                    # A seller event with no `message` at all, as in WB's own example.
+                    event = WBEvent(
+                        self._uuid(), chat.chat_id, "seller", "seller-portal", int(t * 1000), None, chat.client_name
+                    )
+                    self.append_event(event)
+                elif sender == "seller":
+                    self.add_chat_message(chat, t, sender="seller", text=rng.choice(texts.SELLER_LINES))
+                else:
+                    self.add_chat_message(chat, t, sender=sender)
+        self._bulk = False
+        self.events.sort(key=lambda e: e.ts_ms)
+        self._reorder_strictly()
+
+        for ts in sorted(past() for _ in range(3 + rng.randint(0, 2))):
+            ozon_chat = self.add_ozon_chat(ts)
+            t = ts
+            for i in range(rng.randint(1, 4)):
+                t = min(t + rng.uniform(60, 4 * 3600), epoch - 1)
+                user_type = "seller" if i % 2 == 0 else ozon_chat.customer_type
+                text = rng.choice(texts.SELLER_LINES if user_type == "seller" else texts.CHAT_FOLLOWUPS)
+                self.add_ozon_message(ozon_chat, t, user_type=user_type, text=text)
+            for message in ozon_chat.messages[:-1]:
+                message.is_read = True
+        self.add_ozon_chat(past(), chat_type="Seller_Support")
+        self.ozon_chats.sort(key=lambda c: c.created_ts)
+
+        for ts in sorted(past() for _ in range(8 + rng.randint(0, 5))):
+            review = self.add_review(ts)
+            if rng.random() < 0.3:
+                review.status = "PROCESSED"
+                review.comments.append(OzonComment(self._uuid(), rng.choice(texts.SELLER_ANSWERS), ts + 3600, True))
+        for ts in sorted(past() for _ in range(5 + rng.randint(0, 3))):
+            question = self.add_ozon_question(ts)
+            if rng.random() < 0.3:
+                question.status = "PROCESSED"
+                question.answers.append(OzonAnswer(self._uuid(), rng.choice(texts.SELLER_ANSWERS), ts + 3600))
+
+    def _reorder_strictly(self) -> None:
+        last = -1
+        for event in self.events:
+            if event.ts_ms <= last:
+                event.ts_ms = last + 1
+            last = event.ts_ms
+        self.event_ts = [e.ts_ms for e in self.events]
+        for chat in self.chats:
+            chat.events.sort(key=lambda e: e.ts_ms)
+
+    # --- replies and truth ---
+    def record_reply(self, *, kind: str, target: str, text: str, via: str, now: float) -> None:
+        by_text = self.replies.setdefault((kind, target), {})
+        reply = by_text.get(text)
+        if reply:
+            reply.count += 1
+            reply.last_at = now
+        else:
+            by_text[text] = Reply(text=text, via=via, first_at=now, last_at=now)
+
+    def record_unmatched(self, *, marketplace: str, kind: str, target: str, text: str, now: float) -> None:
+        self.unmatched.append(
+            {"marketplace": marketplace, "kind": kind, "target": target, "text": text, "at": iso_utc_ms(now)}
+        )
+
+    def _replies(self, kind: str, target: str) -> list[dict]:
+        return [r.as_truth() for r in self.replies.get((kind, target), {}).values()]
+
+    def truth(self, now: float) -> dict:
+        wb_chats = []
+        for chat in self.chats:
+            events = [
+                {
+                    "event_id": e.event_id,
+                    "sender": e.sender,
+                    "text": e.text,
+                    "add_timestamp": e.ts_ms,
+                    "source": e.source,
+                }
+                for e in chat.events
+            ]
+            wb_chats.append(
+                {
+                    "chat_id": chat.chat_id,
+                    "client_name": chat.client_name,
+                    "nm_id": chat.nm_id,
+                    "reply_sign": chat.reply_sign,
+                    "events": events,
+                    "replies": self._replies("wb_chat", chat.chat_id),
+                }
+            )
+        wb = {
+            "seller_uuid": wb_seller_uuid(shop_no=self.shop_no),
+            "feedbacks": [{**f.as_truth(now), "replies": self._replies("wb_feedback", f.id)} for f in self.feedbacks],
+            "questions": [{**q.as_truth(now), "replies": self._replies("wb_question", q.id)} for q in self.questions],
+            "chats": wb_chats,
+        }
+        ozon = {
+            "client_id": str(self.shop_no),
+            "premium": self.premium,
+            "chats": [{**c.as_truth(), "replies": self._replies("ozon_chat", c.chat_id)} for c in self.ozon_chats],
+            "reviews": [{**r.as_truth(), "replies": self._replies("ozon_review", r.id)} for r in self.reviews],
+            "questions": [
+                {**q.as_truth(), "replies": self._replies("ozon_question", q.id)} for q in self.ozon_questions
+            ],
+        }
+        totals = {
+            "wb_feedbacks": len(self.feedbacks),
+            "wb_questions": len(self.questions),
+            "wb_chats": len(self.chats),
+            "wb_chat_events": len(self.events),
+            "ozon_chats": len(self.ozon_chats),
+            "ozon_messages": sum(len(c.messages) for c in self.ozon_chats),
+            "ozon_reviews": len(self.reviews),
+            "ozon_questions": len(self.ozon_questions),
+            "replies": sum(r.count for by_text in self.replies.values() for r in by_text.values()),
+        }
+        return {
+            "shop_no": self.shop_no,
+            "wb": wb,
+            "ozon": ozon,
+            "unmatched_replies": list(self.unmatched),
+            "totals": totals,
+        }

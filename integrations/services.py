@@ -1,0 +1,340 @@
+"""Connections: create, update credentials (write-only), delete, record sync health, request a sync."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from agentiq.errors import ApplicationError, Conflict
+from integrations.models import Connection
+from interactions.models import Marketplace
+
+if TYPE_CHECKING:
+    from sellers.models import Seller
+
+logger = logging.getLogger(__name__)
+
+TOKEN_EXPIRY_WARNING = timedelta(days=7)
+ENQUEUED_GRACE = timedelta(minutes=5)
+FAILURE_BACKOFF_BASE_SECONDS = 30.0
+FAILURE_BACKOFF_CAP_SECONDS = 3600.0
+WB_TOKEN_MAX_LENGTH = 4096
+OZON_CLIENT_ID_RE = re.compile(r"^[1-9][0-9]{0,19}$")
+
+WB_STREAMS_BY_CATEGORY = {"feedbacks": ["wb_feedbacks", "wb_questions"], "chat": ["wb_chats"]}
+SANDBOX_CONNECTION_NAMES = {Marketplace.WILDBERRIES: "Песочница Wildberries", Marketplace.OZON: "Песочница Ozon"}
+INTERNAL_ERROR_TEXT = "Внутренняя ошибка синхронизации, мы уже разбираемся. Данные не потеряны."
+
+
+class MarketplaceUnavailable(ApplicationError):
+    """The marketplace could not answer a check right now (424: our request was fine, theirs failed)."""
+
+    status_code = 424
+    code = "marketplace_unavailable"
+
+
+# --- backoff -------------------------------------------------------------------------------
+
+
+def backoff_seconds(*, attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: attempt 1 waits about `base`, each next one about twice as long.
+
+    The jitter (50–100 % of the step) keeps thousands of connections that failed together from
+    retrying in the same second.
+    """
+    step = min(cap, base * (2 ** max(0, attempt - 1)))
+    return step * random.uniform(0.5, 1.0)
+
+
+# --- credentials ---------------------------------------------------------------------------
+
+
+def _field_error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _wb_token_details(token: str, *, now: datetime) -> dict[str, Any]:
+    """Read what a WB token allows (its JWT payload) and refuse one we cannot work with."""
+    from integrations.wildberries.tokens import wb_token_info
+
+    token = (token or "").strip()
+    if token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    if not token:
+        raise _field_error("token", "Укажите токен Wildberries.")
+    if len(token) > WB_TOKEN_MAX_LENGTH:
+        raise _field_error("token", "Токен слишком длинный: скопируйте только сам токен.")
+    try:
+        info = wb_token_info(token)
+    except ValueError:
+        raise _field_error(
+            "token", "Это не похоже на токен Wildberries. Скопируйте токен целиком: Настройки → Доступ к API."
+        ) from None
+    if info.expires_at is not None and info.expires_at <= now:
+        raise _field_error("token", "Срок действия токена истёк. Создайте новый токен в личном кабинете Wildberries.")
+    if info.read_only:
+        raise _field_error(
+            "token", "Токен только для чтения: ответить покупателям с ним нельзя. Создайте токен с правом записи."
+        )
+    categories = set(info.categories or ())
+    streams = [
+        stream for category, names in WB_STREAMS_BY_CATEGORY.items() if category in categories for stream in names
+    ]
+    if not streams:
+        raise _field_error(
+            "token", "У токена нет доступа к нужным разделам: включите «Вопросы и отзывы» и «Чат с покупателями»."
+        )
+    return {
+        "wb_token": token,
+        "account_id": str(info.seller_uuid or "")[:64],
+        "token_expires_at": info.expires_at,
+        "streams": streams,
+    }
+
+
+def _ozon_details(client_id: str, api_key: str) -> dict[str, Any]:
+    client_id = str(client_id or "").strip()
+    api_key = (api_key or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not OZON_CLIENT_ID_RE.match(client_id):
+        errors["client_id"] = ["Client-Id — это число из личного кабинета Ozon (Настройки → Seller API)."]
+    try:
+        uuid.UUID(api_key)
+    except ValueError:
+        errors["api_key"] = ["Api-Key выглядит как 8-4-4-4-12 символов; скопируйте его из личного кабинета Ozon."]
+    if errors:
+        raise ValidationError(errors)
+    return {"ozon_client_id": client_id, "ozon_api_key": api_key, "account_id": client_id, "streams": []}
+
+
+def _credential_fields(
+    *, marketplace: str, token: str | None, client_id: str | None, api_key: str | None, now: datetime
+) -> dict[str, Any]:
+    if marketplace == Marketplace.WILDBERRIES:
+        return _wb_token_details(token or "", now=now)
+    if marketplace == Marketplace.OZON:
+        return _ozon_details(client_id or "", api_key or "")
+    raise _field_error("marketplace", "Выберите Wildberries или Ozon.")
+
+
+def _save_unique(connection: Connection, **kwargs: Any) -> None:
+    try:
+        with transaction.atomic():
+            connection.save(**kwargs)
+    except IntegrityError:
+        raise Conflict("Этот кабинет уже подключён к вашему магазину.", code="already_connected") from None
+
+
+def connection_create(
+    *,
+    seller: Seller,
+    marketplace: str,
+    name: str = "",
+    token: str | None = None,
+    client_id: str | None = None,
+    api_key: str | None = None,
+) -> Connection:
+    now = timezone.now()
+    fields = _credential_fields(marketplace=marketplace, token=token, client_id=client_id, api_key=api_key, now=now)
+    connection = Connection(seller=seller, marketplace=marketplace, name=name.strip(), next_sync_at=now, **fields)
+    _save_unique(connection)
+    transaction.on_commit(lambda: _enqueue_sync(connection.pk))
+    return connection
+
+
+def connection_update(*, connection: Connection, name: str | None = None, is_enabled: bool | None = None) -> Connection:
+    update_fields = ["updated_at"]
+    if name is not None:
+        connection.name = name.strip()
+        update_fields.append("name")
+    if is_enabled is not None and is_enabled != connection.is_enabled:
+        connection.is_enabled = is_enabled
+        update_fields.append("is_enabled")
+        if is_enabled:
+            connection.next_sync_at = timezone.now()
+            connection.backoff_until = None
+            update_fields += ["next_sync_at", "backoff_until"]
+    connection.save(update_fields=update_fields)
+    return connection
+
+
+def connection_update_credentials(
+    *,
+    connection: Connection,
+    token: str | None = None,
+    client_id: str | None = None,
+    api_key: str | None = None,
+) -> Connection:
+    """Replace the secrets. New credentials get a clean slate: active, no backoff, synced right away."""
+    now = timezone.now()
+    if connection.marketplace == Marketplace.OZON and not client_id:
+        client_id = connection.ozon_client_id
+    fields = _credential_fields(
+        marketplace=connection.marketplace, token=token, client_id=client_id, api_key=api_key, now=now
+    )
+    for field, value in fields.items():
+        setattr(connection, field, value)
+    connection.status = Connection.Status.ACTIVE
+    connection.last_error = ""
+    connection.last_error_code = ""
+    connection.consecutive_failures = 0
+    connection.backoff_until = None
+    connection.next_sync_at = now
+    connection.token_expiry_notified_at = None
+    _save_unique(connection)
+    transaction.on_commit(lambda: _enqueue_sync(connection.pk))
+    return connection
+
+
+def connection_delete(*, connection: Connection) -> None:
+    connection.delete()
+
+
+# --- sync health ---------------------------------------------------------------------------
+
+
+def failure_fields(*, connection: Connection, error: BaseException, now: datetime) -> dict[str, Any]:
+    """Column values after a failed sync or send: status, words for the seller, backoff.
+
+    A rejected key stops syncing altogether (no retry storm) until the credentials change; anything
+    else backs off exponentially, with jitter.
+    """
+    from integrations.errors import AuthFailed, IntegrationError, RateLimited
+
+    message = error.message if isinstance(error, IntegrationError) else INTERNAL_ERROR_TEXT
+    code = error.code if isinstance(error, IntegrationError) else "internal_error"
+    fields: dict[str, Any] = {"last_error": message, "last_error_code": code, "last_error_at": now}
+    if isinstance(error, AuthFailed):
+        fields.update(status=Connection.Status.INVALID, backoff_until=None)
+        fields["consecutive_failures"] = connection.consecutive_failures + 1
+    elif isinstance(error, RateLimited):
+        fields["backoff_until"] = now + timedelta(seconds=max(1.0, float(error.retry_after or 0)))
+    else:
+        failures = connection.consecutive_failures + 1
+        delay = backoff_seconds(attempt=failures, base=FAILURE_BACKOFF_BASE_SECONDS, cap=FAILURE_BACKOFF_CAP_SECONDS)
+        fields.update(
+            status=Connection.Status.ERROR,
+            consecutive_failures=failures,
+            backoff_until=now + timedelta(seconds=delay),
+        )
+    return fields
+
+
+def success_fields(*, now: datetime) -> dict[str, Any]:
+    return {
+        "status": Connection.Status.ACTIVE,
+        "last_error": "",
+        "last_error_code": "",
+        "consecutive_failures": 0,
+        "backoff_until": None,
+        "last_success_at": now,
+    }
+
+
+def connection_record_failure(*, connection: Connection, error: BaseException, now: datetime | None = None) -> None:
+    fields = failure_fields(connection=connection, error=error, now=now or timezone.now())
+    Connection.objects.filter(pk=connection.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(connection, field, value)
+
+
+def connection_record_success(*, connection: Connection, now: datetime | None = None) -> None:
+    fields = success_fields(now=now or timezone.now())
+    # A disabled connection stays disabled; a successful check or sync revives an invalid or failing one.
+    Connection.objects.filter(pk=connection.pk).exclude(status=Connection.Status.DISABLED).update(**fields)
+    if connection.status != Connection.Status.DISABLED:
+        for field, value in fields.items():
+            setattr(connection, field, value)
+
+
+def connection_check(*, connection: Connection) -> dict[str, Any]:
+    """Prove the credentials against the marketplace; a rejected key marks the connection invalid."""
+    from integrations.errors import AuthFailed, IntegrationError, RateLimited
+    from integrations.probe import check_connection
+
+    if connection.credentials_unreadable:
+        raise ApplicationError("Ключ не удаётся прочитать: обновите ключ подключения.", code="credentials_unreadable")
+    try:
+        result = check_connection(connection)
+    except AuthFailed as exc:
+        connection_record_failure(connection=connection, error=exc)
+        raise ApplicationError(exc.message, code=exc.code) from None
+    except RateLimited as exc:
+        raise MarketplaceUnavailable(
+            "Маркетплейс просит подождать с запросами. Попробуйте через минуту.", code="rate_limited"
+        ) from exc
+    except IntegrationError as exc:
+        raise MarketplaceUnavailable(exc.message) from exc
+    connection_record_success(connection=connection)
+    return result
+
+
+def connection_request_sync(*, connection: Connection) -> None:
+    """Queue a sync now (the seller pressed the button); the sync's own lock keeps it single."""
+    if not connection.is_enabled or connection.status == Connection.Status.DISABLED:
+        raise Conflict("Подключение выключено: включите его, чтобы синхронизировать.", code="connection_disabled")
+    if connection.status == Connection.Status.INVALID:
+        raise Conflict(
+            "Маркетплейс не принял ключ: обновите ключ, и синхронизация возобновится.", code="credentials_invalid"
+        )
+    Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now(), backoff_until=None)
+    transaction.on_commit(lambda: _enqueue_sync(connection.pk))
+
+
+def connections_claim_due(*, now: datetime, limit: int = 50_000) -> list[int]:
+    """Ids of the connections to sync now, each pushed out of the due set so the next beat tick does
+    not queue it again while it waits in the queue. The sync sets the real next time when it ends;
+    a lost task is retried after ENQUEUED_GRACE."""
+    from integrations.selectors import connections_due
+
+    ids = list(connections_due(now=now).order_by("next_sync_at").values_list("id", flat=True)[:limit])
+    if ids:
+        Connection.objects.filter(pk__in=ids, next_sync_at__lte=now).update(next_sync_at=now + ENQUEUED_GRACE)
+    return ids
+
+
+def _enqueue_sync(connection_id: int) -> None:
+    from integrations import tasks
+
+    tasks.sync_connection.apply_async(args=[connection_id])
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+
+def sandbox_demo_connect(*, seller: Seller) -> list[Connection]:
+    """A WB and an Ozon connection to the sandbox marketplace for a demo shop (idempotent).
+
+    The sandbox shop number is the seller's id, and credentials are minted offline with the
+    sandbox secret, so no round trip to the sandbox is needed.
+    """
+    from integrations.sandbox.credentials import mint_wb_token, ozon_credentials
+
+    shop_no = seller.pk
+    secret = settings.SANDBOX_SECRET
+    connections = []
+    for marketplace, name in SANDBOX_CONNECTION_NAMES.items():
+        existing = Connection.objects.filter(seller=seller, marketplace=marketplace, name=name).first()
+        if existing is not None:
+            connections.append(existing)
+            continue
+        if marketplace == Marketplace.WILDBERRIES:
+            created = connection_create(
+                seller=seller, marketplace=marketplace, name=name, token=mint_wb_token(shop_no=shop_no, secret=secret)
+            )
+        else:
+            client_id, api_key = ozon_credentials(shop_no=shop_no, secret=secret)
+            created = connection_create(
+                seller=seller, marketplace=marketplace, name=name, client_id=client_id, api_key=api_key
+            )
+        connections.append(created)
+    return connections

@@ -1,0 +1,62 @@
+"""Celery tasks of the integrations app: ids in, a service call out. All run on the `sync` queue."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from integrations import delivery, notifications, services, sync
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="integrations.tasks.sync_all_sellers", ignore_result=True)
+def sync_all_sellers() -> int:
+    """Beat, every 30 s: queue one sync per due connection (backoff respected, never one already running)."""
+    ids = services.connections_claim_due(now=timezone.now())
+    # One producer for the whole batch: thousands of connections are queued every 30 s.
+    with sync_connection.app.producer_or_acquire() as producer:
+        for connection_id in ids:
+            sync_connection.apply_async(args=[connection_id], producer=producer)
+    if ids:
+        logger.info("queued %s connection syncs", len(ids))
+    return len(ids)
+
+
+@shared_task(name="integrations.tasks.sync_connection", ignore_result=True)
+def sync_connection(connection_id: int) -> int | None:
+    run = sync.sync_connection(connection_id=connection_id)
+    return run.pk if run is not None else None
+
+
+@shared_task(name="integrations.tasks.send_pending_replies", ignore_result=True)
+def send_pending_replies() -> int:
+    """Beat, every 30 s: the outbox sweep, for replies whose on-commit task was lost or must be retried."""
+    from interactions.selectors import replies_due
+
+    ids = replies_due(now=timezone.now())
+    with send_reply.app.producer_or_acquire() as producer:
+        for message_id in ids:
+            send_reply.apply_async(args=[message_id], producer=producer)
+    return len(ids)
+
+
+@shared_task(name="integrations.tasks.send_reply", ignore_result=True)
+def send_reply(message_id: int) -> str:
+    return delivery.deliver_reply(message_id=message_id)
+
+
+@shared_task(name="integrations.tasks.refresh_product_cards", ignore_result=True)
+def refresh_product_cards(nm_ids: list[int]) -> None:
+    from integrations.cards import ensure_product_cards
+
+    ensure_product_cards(nm_ids=nm_ids, max_age=timedelta(hours=24))
+
+
+@shared_task(name="integrations.tasks.notify_expiring_tokens", ignore_result=True)
+def notify_expiring_tokens() -> int:
+    """Daily: tell shop owners a week ahead that a WB token expires (once per token)."""
+    return notifications.notify_expiring_tokens(now=timezone.now())

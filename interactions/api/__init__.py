@@ -1,0 +1,1 @@
+"""The inbox JSON API, split by topic."""

@@ -1,0 +1,244 @@
+"""The inbox: list, detail, reply, update, read, bulk. Parse → call a selector/service → serialize."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agentiq.errors import NotFound
+from interactions import selectors, services
+from interactions.api.serializers import InteractionDetailOutput, InteractionListOutput, MessageOutput
+from interactions.models import Kind, Marketplace, Priority, Sentiment, SLAState, Status
+from sellers.access import IsSellerMember, seller_for_request
+from sellers.models import User
+
+BULK_MAX_IDS = 500
+
+
+class CommaListField(serializers.ListField):
+    """`?status=new,open` or `?status=new&status=open`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [part for part in data.split(",") if part]
+        elif isinstance(data, list) and len(data) == 1 and isinstance(data[0], str):
+            data = [part for part in data[0].split(",") if part]
+        return super().to_internal_value(data)
+
+
+def _choices(choices) -> CommaListField:
+    return CommaListField(child=serializers.ChoiceField(choices=choices), required=False)
+
+
+class AssignedToField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value in ("me", "unassigned") or value.isdigit():
+            return value
+        raise serializers.ValidationError("Укажите id сотрудника, «me» или «unassigned».")
+
+
+class InteractionListApi(APIView):
+    permission_classes = [IsSellerMember]
+
+    @extend_schema_serializer(component_name="InboxFilter")
+    class FilterInput(serializers.Serializer):
+        kind = _choices(Kind.choices)
+        marketplace = _choices(Marketplace.choices)
+        status = _choices(Status.choices)
+        priority = _choices(Priority.choices)
+        sla_state = _choices(SLAState.choices)
+        sentiment = _choices(Sentiment.choices)
+        intent = CommaListField(child=serializers.CharField(max_length=32), required=False)
+        connection = serializers.IntegerField(required=False, min_value=1)
+        needs_response = serializers.BooleanField(allow_null=True, default=None)
+        is_read = serializers.BooleanField(allow_null=True, default=None)
+        rating_min = serializers.IntegerField(required=False, min_value=1, max_value=5)
+        rating_max = serializers.IntegerField(required=False, min_value=1, max_value=5)
+        assigned_to = AssignedToField(required=False)
+        product = serializers.CharField(required=False, max_length=64)
+        customer = serializers.IntegerField(required=False, min_value=1)
+        created_from = serializers.DateTimeField(required=False)
+        created_to = serializers.DateTimeField(required=False)
+        q = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
+        ordering = serializers.ChoiceField(choices=list(selectors.ORDERINGS), default="default")
+        cursor = serializers.CharField(required=False, max_length=2000)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+        def validate(self, attrs):
+            low, high = attrs.get("rating_min"), attrs.get("rating_max")
+            if low is not None and high is not None and low > high:
+                raise serializers.ValidationError({"rating_max": ["Должно быть не меньше rating_min."]})
+            return attrs
+
+    @extend_schema_serializer(component_name="InboxPage")
+    class Output(serializers.Serializer):
+        results = InteractionListOutput(many=True)
+        next_cursor = serializers.CharField(allow_null=True)
+
+    @extend_schema(operation_id="interactions_list", parameters=[FilterInput], responses=Output)
+    def get(self, request: Request) -> Response:
+        params = {key: request.query_params.getlist(key) for key in request.query_params}
+        params = {key: (value if key in _LIST_PARAMS else value[-1]) for key, value in params.items()}
+        serializer = self.FilterInput(data=params)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        ordering, cursor, limit = data.pop("ordering"), data.pop("cursor", None), data.pop("limit")
+        try:
+            page = selectors.inbox_list(
+                seller=seller_for_request(request),
+                user=request.user,
+                filters=data,
+                ordering=ordering,
+                cursor=cursor,
+                limit=limit,
+            )
+        except selectors.CursorError as exc:
+            raise serializers.ValidationError({"cursor": ["Неверный курсор страницы."]}) from exc
+        return Response(self.Output({"results": page.rows, "next_cursor": page.next_cursor}).data)
+
+
+_LIST_PARAMS = {"kind", "marketplace", "status", "priority", "sla_state", "sentiment", "intent"}
+
+
+class InteractionDetailApi(APIView):
+    permission_classes = [IsSellerMember]
+
+    @extend_schema_serializer(component_name="InteractionPatch")
+    class PatchInput(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Status.choices, required=False)
+        priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+        assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        draft_text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+        def validate(self, attrs):
+            if not attrs:
+                raise serializers.ValidationError({"non_field_errors": ["Нечего изменять."]})
+            return attrs
+
+    def _detail(self, request: Request, interaction_id: int) -> Response:
+        interaction = selectors.interaction_detail(seller=seller_for_request(request), interaction_id=interaction_id)
+        interaction.customer_summary = selectors.customer_summary(interaction=interaction)
+        cards = selectors.inbox.product_cards_for(interactions=[interaction])
+        interaction.product_card = cards.get((interaction.marketplace, interaction.product_id))
+        return Response(InteractionDetailOutput(interaction).data)
+
+    @extend_schema(responses=InteractionDetailOutput)
+    def get(self, request: Request, interaction_id: int) -> Response:
+        return self._detail(request, interaction_id)
+
+    @extend_schema(request=PatchInput, responses=InteractionDetailOutput)
+    def patch(self, request: Request, interaction_id: int) -> Response:
+        seller = seller_for_request(request)
+        serializer = self.PatchInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            interaction = selectors.interaction_get(seller=seller, interaction_id=interaction_id, for_update=True)
+            if "assigned_to" in data:
+                assignee = None
+                if data["assigned_to"] is not None:
+                    assignee = User.objects.filter(pk=data["assigned_to"], seller=seller, is_active=True).first()
+                    if assignee is None:
+                        raise serializers.ValidationError(
+                            {"assigned_to": ["Можно назначить только сотрудника вашего магазина."]}
+                        )
+                services.assign(interaction=interaction, user=assignee, actor=request.user)
+            if "priority" in data:
+                services.set_priority(interaction=interaction, priority=data["priority"], actor=request.user)
+            if "status" in data:
+                services.set_status(interaction=interaction, status=data["status"], actor=request.user)
+            if "draft_text" in data:
+                services.set_draft(interaction=interaction, text=data["draft_text"], actor=request.user)
+        return self._detail(request, interaction_id)
+
+
+class InteractionReplyApi(APIView):
+    permission_classes = [IsSellerMember]
+
+    @extend_schema_serializer(component_name="ReplyInput")
+    class Input(serializers.Serializer):
+        text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10000)
+
+    @extend_schema(request=Input, responses={201: MessageOutput})
+    def post(self, request: Request, interaction_id: int) -> Response:
+        interaction = selectors.interaction_get(seller=seller_for_request(request), interaction_id=interaction_id)
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.queue_reply(
+            interaction=interaction, user=request.user, text=serializer.validated_data["text"]
+        )
+        return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+
+class InteractionReadApi(APIView):
+    permission_classes = [IsSellerMember]
+
+    @extend_schema_serializer(component_name="InteractionRead")
+    class Output(serializers.Serializer):
+        id = serializers.IntegerField()
+        is_read = serializers.BooleanField()
+        status = serializers.CharField()
+
+    @extend_schema(request=None, responses=Output)
+    def post(self, request: Request, interaction_id: int) -> Response:
+        interaction = selectors.interaction_get(seller=seller_for_request(request), interaction_id=interaction_id)
+        services.mark_read(interaction=interaction, actor=request.user)
+        return Response(self.Output(interaction).data)
+
+
+class InteractionBulkApi(APIView):
+    permission_classes = [IsSellerMember]
+
+    @extend_schema_serializer(component_name="BulkInput")
+    class Input(serializers.Serializer):
+        action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+        ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=BULK_MAX_IDS)
+        assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+        def validate(self, attrs):
+            if attrs["action"] == "assign" and "assigned_to" not in attrs:
+                raise serializers.ValidationError({"assigned_to": ["Укажите сотрудника (или null, чтобы снять)."]})
+            return attrs
+
+    @extend_schema_serializer(component_name="BulkResult")
+    class Output(serializers.Serializer):
+        action = serializers.CharField()
+        requested = serializers.IntegerField()
+        changed = serializers.IntegerField()
+
+    @extend_schema(request=Input, responses=Output)
+    def post(self, request: Request) -> Response:
+        seller = seller_for_request(request)
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ids = sorted(set(data["ids"]))
+        assignee = None
+        if data["action"] == "assign" and data.get("assigned_to") is not None:
+            assignee = User.objects.filter(pk=data["assigned_to"], seller=seller, is_active=True).first()
+            if assignee is None:
+                raise serializers.ValidationError(
+                    {"assigned_to": ["Можно назначить только сотрудника вашего магазина."]}
+                )
+        with transaction.atomic():
+            if len(selectors.interactions_for_bulk(seller=seller, interaction_ids=ids)) != len(ids):
+                # Which ids are foreign is not said: that would confirm they exist elsewhere.
+                raise NotFound("Некоторые обращения не найдены.")
+            changed = services.bulk_apply(
+                seller=seller, interaction_ids=ids, action=data["action"], actor=request.user, assignee=assignee
+            )
+        return Response(self.Output({"action": data["action"], "requested": len(ids), "changed": changed}).data)
+
+
+__all__ = [
+    "InteractionBulkApi",
+    "InteractionDetailApi",
+    "InteractionListApi",
+    "InteractionReadApi",
+    "InteractionReplyApi",
+]

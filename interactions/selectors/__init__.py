@@ -1,0 +1,31 @@
+"""Reads of the inbox tables: tenant-scoped, shaped for the API."""
+
+from interactions.selectors.customers import customer_get, customer_list, customer_summary
+from interactions.selectors.inbox import (
+    ORDERINGS,
+    InboxPage,
+    inbox_list,
+    interaction_detail,
+    interaction_get,
+    interactions_for_bulk,
+    product_get,
+    replies_due,
+)
+from interactions.selectors.keyset import CursorError
+from interactions.selectors.stats import stats_for
+
+__all__ = [
+    "ORDERINGS",
+    "CursorError",
+    "InboxPage",
+    "customer_get",
+    "customer_list",
+    "customer_summary",
+    "inbox_list",
+    "interaction_detail",
+    "interaction_get",
+    "interactions_for_bulk",
+    "product_get",
+    "replies_due",
+    "stats_for",
+]

@@ -1,0 +1,218 @@
+"""The inbox list, one interaction's whole story, products, and the outbox queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection as db_connection
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Left
+
+from agentiq.errors import NotFound
+from interactions.models import DeliveryState, Direction, Interaction, InteractionEvent, Message
+from interactions.selectors.keyset import SortKey, keyset_page
+
+# The default order: what is breached first, then due soonest, then priority, then newest buyer message.
+ORDERINGS: dict[str, list[SortKey]] = {
+    "default": [
+        SortKey("attention_rank"),
+        SortKey("first_response_due_at", nullable=True, is_datetime=True),
+        SortKey("priority_rank", descending=True),
+        SortKey("last_buyer_message_at", descending=True, nullable=True, is_datetime=True),
+        SortKey("id", descending=True),
+    ],
+    "newest": [
+        SortKey("last_message_at", descending=True, nullable=True, is_datetime=True),
+        SortKey("id", descending=True),
+    ],
+    "oldest": [SortKey("created_at", is_datetime=True), SortKey("id")],
+    "due": [SortKey("first_response_due_at", nullable=True, is_datetime=True), SortKey("id")],
+}
+PREVIEW_CHARS = 200
+LIST_COLUMNS = [
+    "id",
+    "seller_id",
+    "kind",
+    "marketplace",
+    "connection_id",
+    "external_id",
+    "status",
+    "needs_response",
+    "priority",
+    "intent",
+    "sentiment",
+    "rating",
+    "sla_state",
+    "first_response_due_at",
+    "first_responded_at",
+    "is_read",
+    "product_id",
+    "product_name",
+    "created_at",
+    "last_message_at",
+    "last_buyer_message_at",
+    "closed_at",
+    "attention_rank",
+    "priority_rank",
+    "customer__id",
+    "customer__name",
+    "customer__external_id",
+    "customer__marketplace",
+    "assigned_to__id",
+    "assigned_to__email",
+    "assigned_to__full_name",
+]
+DETAIL_EVENTS_LIMIT = 200
+
+
+@dataclass
+class InboxPage:
+    rows: list[Interaction]
+    next_cursor: str | None
+
+
+# A stored, generated tsvector column that only PostgreSQL has (migration 0006); not a model field.
+_SEARCH_VECTOR = RawSQL('"interactions_interaction"."search_vector"', [], output_field=SearchVectorField())
+
+
+def _search(queryset: QuerySet, q: str) -> QuerySet:
+    if db_connection.vendor == "postgresql":
+        query = SearchQuery(q, config="russian", search_type="websearch")
+        return queryset.alias(search_vector=_SEARCH_VECTOR).filter(search_vector=query)
+    return queryset.filter(search_text__icontains=q)
+
+
+def _apply_filters(queryset: QuerySet, *, filters: dict[str, Any], user: Any) -> QuerySet:
+    simple = {
+        "kind": "kind__in",
+        "marketplace": "marketplace__in",
+        "status": "status__in",
+        "priority": "priority__in",
+        "sla_state": "sla_state__in",
+        "intent": "intent__in",
+        "sentiment": "sentiment__in",
+    }
+    for name, lookup in simple.items():
+        if filters.get(name):
+            queryset = queryset.filter(**{lookup: filters[name]})
+    exact = {
+        "connection": "connection_id",
+        "needs_response": "needs_response",
+        "is_read": "is_read",
+        "product": "product_id",
+        "customer": "customer_id",
+        "rating_min": "rating__gte",
+        "rating_max": "rating__lte",
+        "created_from": "created_at__gte",
+        "created_to": "created_at__lt",
+    }
+    for name, lookup in exact.items():
+        if filters.get(name) is not None:
+            queryset = queryset.filter(**{lookup: filters[name]})
+    assigned = filters.get("assigned_to")
+    if assigned == "me":
+        queryset = queryset.filter(assigned_to_id=user.pk)
+    elif assigned == "unassigned":
+        queryset = queryset.filter(assigned_to__isnull=True)
+    elif assigned is not None:
+        queryset = queryset.filter(assigned_to_id=int(assigned))
+    if filters.get("q"):
+        queryset = _search(queryset, filters["q"])
+    return queryset
+
+
+def inbox_list(
+    *, seller: Any, user: Any, filters: dict[str, Any], ordering: str = "default", cursor: str | None, limit: int
+) -> InboxPage:
+    """One page of the inbox: one query whatever the page size (related rows joined, preview in a subquery)."""
+    last_message = Message.objects.filter(interaction_id=OuterRef("pk")).order_by("-created_at", "-id")
+    queryset = (
+        Interaction.objects.filter(seller=seller)
+        .select_related("customer", "assigned_to")
+        .annotate(last_message_preview=Subquery(last_message.values(preview=Left("text", PREVIEW_CHARS))[:1]))
+        # Only what a list row shows: every timestamp costs a Python-side parse per row.
+        .only(*LIST_COLUMNS)
+    )
+    queryset = _apply_filters(queryset, filters=filters, user=user)
+    rows, next_cursor = keyset_page(queryset, ordering=ordering, keys=ORDERINGS[ordering], cursor=cursor, limit=limit)
+    return InboxPage(rows=rows, next_cursor=next_cursor)
+
+
+def interaction_get(*, seller: Any, interaction_id: int, for_update: bool = False) -> Interaction:
+    queryset = Interaction.objects.filter(seller=seller)
+    if for_update:
+        queryset = queryset.select_for_update()
+    interaction = queryset.filter(pk=interaction_id).first()
+    if interaction is None:
+        raise NotFound("Обращение не найдено.")
+    return interaction
+
+
+def interaction_detail(*, seller: Any, interaction_id: int) -> Interaction:
+    """Messages, recent events, customer and assignee: a fixed number of queries."""
+    interaction = (
+        Interaction.objects.filter(seller=seller, pk=interaction_id)
+        .select_related("customer", "assigned_to", "connection")
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.select_related("author_user").order_by("created_at", "id")),
+        )
+        .first()
+    )
+    if interaction is None:
+        raise NotFound("Обращение не найдено.")
+    interaction.recent_events = list(
+        InteractionEvent.objects.filter(interaction=interaction)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:DETAIL_EVENTS_LIMIT]
+    )[::-1]
+    return interaction
+
+
+def interactions_for_bulk(*, seller: Any, interaction_ids: Sequence[int]) -> set[int]:
+    """The ids among these that belong to the seller."""
+    return set(Interaction.objects.filter(seller=seller, pk__in=list(interaction_ids)).values_list("pk", flat=True))
+
+
+def product_get(*, seller: Any, nm_id: int) -> dict[str, Any]:
+    """The cached card and its price history, only for a product this shop has buyers talking about."""
+    from integrations.models import ProductCard  # read-only use of the card cache
+
+    mentions = Interaction.objects.filter(seller=seller, product_id=str(nm_id))
+    latest = mentions.order_by("-created_at").values("marketplace", "product_name").first()
+    if latest is None:
+        raise NotFound("Товар не найден.")
+    card = ProductCard.objects.filter(marketplace=latest["marketplace"], nm_id=nm_id, is_missing=False).first()
+    return {
+        "nm_id": nm_id,
+        "marketplace": latest["marketplace"],
+        "name": (card.name if card and card.name else latest["product_name"]),
+        "card": card,
+        "interactions_count": mentions.count(),
+    }
+
+
+def product_cards_for(*, interactions: Sequence[Interaction]) -> dict[tuple[str, str], Any]:
+    from integrations.models import ProductCard
+
+    keys = {(i.marketplace, i.product_id) for i in interactions if i.product_id.isdigit()}
+    if not keys:
+        return {}
+    query = Q()
+    for marketplace, product_id in keys:
+        query |= Q(marketplace=marketplace, nm_id=int(product_id))
+    return {(c.marketplace, str(c.nm_id)): c for c in ProductCard.objects.filter(query, is_missing=False)}
+
+
+def replies_due(*, now: datetime, limit: int = 500) -> list[int]:
+    """Replies to deliver now: pending ones whose time has come, and sending ones whose lease expired."""
+    due = Q(delivery_state=DeliveryState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)) | Q(
+        delivery_state=DeliveryState.SENDING, next_attempt_at__lte=now
+    )
+    return list(
+        Message.objects.filter(due, direction=Direction.OUT).order_by("id").values_list("id", flat=True)[:limit]
+    )

@@ -1,0 +1,56 @@
+"""The only writers of the inbox tables. Integrations come in through `upsert_records` alone."""
+
+from interactions.services.customers import customer_update
+from interactions.services.events import event_build, event_record
+from interactions.services.lifecycle import (
+    BULK_ACTIONS,
+    assign,
+    bulk_apply,
+    close,
+    mark_read,
+    reopen,
+    set_draft,
+    set_priority,
+    set_status,
+)
+from interactions.services.replies import (
+    REPLY_LENGTH_LIMITS,
+    queue_reply,
+    reply_claim,
+    reply_mark_failed,
+    reply_mark_sent,
+    reply_validate,
+)
+from interactions.services.sla import sla_deadline_for, sla_rule_for, sla_rules_for_seller, sla_state_at
+from interactions.services.templates import reply_template_save
+from interactions.services.upsert import customer_key, default_priority, normalize_text, upsert_records
+
+__all__ = [
+    "BULK_ACTIONS",
+    "REPLY_LENGTH_LIMITS",
+    "assign",
+    "bulk_apply",
+    "close",
+    "customer_key",
+    "customer_update",
+    "default_priority",
+    "event_build",
+    "event_record",
+    "mark_read",
+    "normalize_text",
+    "queue_reply",
+    "reopen",
+    "reply_claim",
+    "reply_mark_failed",
+    "reply_mark_sent",
+    "reply_template_save",
+    "reply_validate",
+    "set_draft",
+    "set_priority",
+    "set_status",
+    "sla_deadline_for",
+    "sla_rule_for",
+    "sla_rules_for_seller",
+    "sla_state_at",
+    "upsert_records",
+]

@@ -1,0 +1,417 @@
+"""The only door for integrations into the inbox: normalized records in, rows and events out.
+
+A page of records costs a constant number of queries: existing interactions, messages and customers
+are fetched in bulk, new rows are bulk-created, changed rows bulk-updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from interactions.models import (
+    Author,
+    Customer,
+    DeliveryState,
+    Direction,
+    Interaction,
+    InteractionEvent,
+    Kind,
+    Message,
+    Priority,
+    SLAState,
+    Status,
+)
+from interactions.records import InteractionRecord, MessageRecord, UpsertResult
+from interactions.services.customers import (
+    customer_count_interaction,
+    customer_key,
+    customers_for_records,
+    customers_save,
+    normalize_text,
+)
+from interactions.services.events import event_build, events_record_bulk
+from interactions.services.sla import sla_deadline_for, sla_rules_for_seller, sla_state_at
+
+SEARCH_TEXT_MAX_CHARS = 20_000
+
+Event = InteractionEvent.Kind
+
+
+def default_priority(*, kind: str, rating: int | None) -> str:
+    """Rough starting priority; the AI analysis refines it."""
+    if kind == Kind.REVIEW:
+        if rating is None:
+            return Priority.NORMAL
+        if rating <= 2:
+            return Priority.URGENT
+        if rating == 3:
+            return Priority.HIGH
+        return Priority.LOW
+    return Priority.HIGH
+
+
+def _search_text(*parts: str) -> str:
+    return " ".join(p for p in (normalize_text(x) for x in parts) if p)[:SEARCH_TEXT_MAX_CHARS]
+
+
+def _merge_records(records: Sequence[InteractionRecord]) -> list[InteractionRecord]:
+    """One record per (kind, external_id): a page may carry the same item twice (overlapping reads)."""
+    merged: dict[tuple[str, str], InteractionRecord] = {}
+    for record in records:
+        unique = {m.external_id: m for m in record.messages}
+        if len(unique) != len(record.messages):
+            record = InteractionRecord(**{**record.__dict__, "messages": list(unique.values())})
+        key = (record.kind, record.external_id)
+        previous = merged.get(key)
+        if previous is None:
+            merged[key] = record
+            continue
+        seen = {m.external_id for m in record.messages}
+        messages = [m for m in previous.messages if m.external_id not in seen] + list(record.messages)
+        merged[key] = InteractionRecord(**{**record.__dict__, "messages": messages})
+    return list(merged.values())
+
+
+@dataclass
+class _Batch:
+    connection: Any
+    now: datetime
+    rules: list
+    customers: dict[str, Customer] = field(default_factory=dict)
+    customers_changed: set[str] = field(default_factory=set)
+    new_messages: list[Message] = field(default_factory=list)
+    messages_to_update: list[Message] = field(default_factory=list)
+    events: list[InteractionEvent] = field(default_factory=list)
+    closed_kinds: tuple[str, ...] = (Kind.REVIEW, Kind.QUESTION)
+
+    def deadline(self, *, interaction: Interaction, start: datetime) -> None:
+        times = sla_deadline_for(
+            rules=self.rules,
+            seller_id=interaction.seller_id,
+            marketplace=interaction.marketplace,
+            kind=interaction.kind,
+            priority=interaction.priority,
+            start=start,
+        )
+        interaction.first_response_due_at = times.due_at if times else None
+        interaction.sla_state = sla_state_at(times=times, now=self.now) if interaction.needs_response else SLAState.OK
+
+
+def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> UpsertResult:
+    """Idempotent on (connection, kind, external_id) and, for messages, (interaction, external_id)."""
+    result = UpsertResult()
+    records = _merge_records(records)
+    if not records:
+        return result
+    with transaction.atomic():
+        batch = _Batch(
+            connection=connection, now=timezone.now(), rules=sla_rules_for_seller(seller_id=connection.seller_id)
+        )
+        existing = _existing_interactions(connection=connection, records=records)
+        batch.customers = customers_for_records(connection=connection, records=records, now=batch.now)
+
+        known_messages, our_unmatched = _existing_messages(list(existing.values()))
+        new_interactions: list[tuple[Interaction, InteractionRecord]] = []
+        changed: list[Interaction] = []
+        for record in records:
+            interaction = existing.get((record.kind, record.external_id))
+            if interaction is None:
+                new_interactions.append((_build_interaction(batch=batch, record=record), record))
+                continue
+            if _apply_to_existing(
+                batch=batch,
+                interaction=interaction,
+                record=record,
+                known=known_messages.get(interaction.pk, set()),
+                ours=our_unmatched.get(interaction.pk, []),
+                result=result,
+            ):
+                changed.append(interaction)
+
+        if new_interactions:
+            # PostgreSQL and SQLite ≥ 3.35 return the new ids from one INSERT.
+            Interaction.objects.bulk_create([i for i, _ in new_interactions])
+            for interaction, record in new_interactions:
+                _after_create(batch=batch, interaction=interaction, record=record)
+                result.new_interaction_ids.append(interaction.pk)
+            result.created = len(new_interactions)
+
+        if changed:
+            Interaction.objects.bulk_update(changed, _UPDATED_FIELDS)
+            result.updated = len(changed)
+        if batch.new_messages:
+            Message.objects.bulk_create(batch.new_messages)
+            result.messages_created = len(batch.new_messages)
+        if batch.messages_to_update:
+            Message.objects.bulk_update(batch.messages_to_update, ["external_id", "delivery_state", "sent_at"])
+        events_record_bulk(batch.events)
+        customers_save([batch.customers[k] for k in batch.customers_changed])
+    return result
+
+
+_UPDATED_FIELDS = [
+    "status",
+    "needs_response",
+    "first_response_due_at",
+    "first_responded_at",
+    "sla_state",
+    "last_message_at",
+    "last_buyer_message_at",
+    "closed_at",
+    "product_id",
+    "product_name",
+    "rating",
+    "reply_context",
+    "raw",
+    "search_text",
+    "is_read",
+    "customer",
+    "updated_at",
+]
+
+
+_COMPARED_FIELDS = [f if f != "customer" else "customer_id" for f in _UPDATED_FIELDS if f != "updated_at"]
+
+
+def _existing_interactions(*, connection: Any, records: list[InteractionRecord]) -> dict[tuple[str, str], Interaction]:
+    kinds = {r.kind for r in records}
+    rows = Interaction.objects.filter(
+        connection=connection, kind__in=kinds, external_id__in={r.external_id for r in records}
+    ).select_for_update()
+    return {(i.kind, i.external_id): i for i in rows}
+
+
+def _existing_messages(
+    interactions: list[Interaction],
+) -> tuple[dict[int, set[str]], dict[int, list[Message]]]:
+    """Known message external ids per interaction, and our sent-from-AgentIQ replies still without one."""
+    known: dict[int, set[str]] = {}
+    ours: dict[int, list[Message]] = {}
+    if not interactions:
+        return known, ours
+    rows = Message.objects.filter(interaction_id__in=[i.pk for i in interactions]).filter(
+        Q(external_id__isnull=False) | Q(direction=Direction.OUT, author_user__isnull=False)
+    )
+    for message in rows.only("id", "interaction_id", "external_id", "text", "direction", "delivery_state", "sent_at"):
+        if message.external_id is not None:
+            known.setdefault(message.interaction_id, set()).add(message.external_id)
+        else:
+            ours.setdefault(message.interaction_id, []).append(message)
+    return known, ours
+
+
+def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interaction:
+    connection = batch.connection
+    messages = sorted(record.messages, key=lambda m: m.created_at)
+    customer = batch.customers.get(customer_key(record.customer))
+    last_out = [m for m in messages if m.direction == Direction.OUT]
+    buyer = [m for m in messages if m.direction == Direction.IN]
+    answered = record.is_answered or bool(messages and messages[-1].direction == Direction.OUT)
+    interaction = Interaction(
+        seller_id=connection.seller_id,
+        connection=connection,
+        marketplace=connection.marketplace,
+        kind=record.kind,
+        external_id=record.external_id,
+        customer=customer,
+        product_id=record.product_id,
+        product_name=record.product_name[:500],
+        rating=record.rating,
+        status=Status.NEW,
+        needs_response=not answered,
+        priority=default_priority(kind=record.kind, rating=record.rating),
+        created_at=record.created_at,
+        last_message_at=messages[-1].created_at if messages else record.created_at,
+        last_buyer_message_at=buyer[-1].created_at if buyer else None,
+        first_responded_at=last_out[0].created_at if last_out else None,
+        reply_context=record.reply_context,
+        raw=record.raw,
+        search_text=_search_text(record.product_name, customer.name if customer else "", *(m.text for m in messages)),
+    )
+    if answered:
+        # An item already answered in the marketplace's cabinet is history, not work.
+        if record.kind in batch.closed_kinds:
+            interaction.status = Status.CLOSED
+            interaction.closed_at = interaction.last_message_at
+        elif last_out:
+            interaction.status = Status.WAITING
+    batch.deadline(interaction=interaction, start=record.created_at)
+    return interaction
+
+
+def _after_create(*, batch: _Batch, interaction: Interaction, record: InteractionRecord) -> None:
+    batch.events.append(
+        event_build(interaction_id=interaction.pk, kind=Event.CREATED, data={"source": "sync"}, created_at=batch.now)
+    )
+    for message in sorted(record.messages, key=lambda m: m.created_at):
+        batch.new_messages.append(_build_message(interaction=interaction, record=message))
+    customer = batch.customers.get(customer_key(record.customer))
+    if customer is not None:
+        batch.customers_changed.add(customer.external_id)
+        customer_count_interaction(customer=customer, record=record)
+
+
+def _build_message(*, interaction: Interaction, record: MessageRecord) -> Message:
+    outgoing = record.direction == Direction.OUT
+    return Message(
+        interaction_id=interaction.pk,
+        seller_id=interaction.seller_id,
+        direction=record.direction,
+        author=record.author or (Author.SELLER if outgoing else Author.BUYER),
+        text=record.text,
+        attachments=record.attachments,
+        external_id=record.external_id,
+        created_at=record.created_at,
+        delivery_state=DeliveryState.SENT if outgoing else "",
+        sent_at=record.created_at if outgoing else None,
+    )
+
+
+def _apply_to_existing(
+    *,
+    batch: _Batch,
+    interaction: Interaction,
+    record: InteractionRecord,
+    known: set[str],
+    ours: list[Message],
+    result: UpsertResult,
+) -> bool:
+    before = {f: getattr(interaction, f) for f in _COMPARED_FIELDS}
+    if record.product_id:
+        interaction.product_id = record.product_id
+    if record.product_name:
+        interaction.product_name = record.product_name[:500]
+    if record.rating is not None:
+        interaction.rating = record.rating
+    if record.reply_context:
+        interaction.reply_context = {**interaction.reply_context, **record.reply_context}
+
+    customer = batch.customers.get(customer_key(record.customer))
+    if customer is not None and interaction.customer_id is None:
+        interaction.customer = customer
+    elif customer is not None and customer.pk != interaction.customer_id:
+        customer = None
+
+    new_buyer_message = False
+    answered_now = False
+    for message in sorted(record.messages, key=lambda m: m.created_at):
+        if message.external_id in known:
+            continue
+        known.add(message.external_id)
+        if message.direction == Direction.IN:
+            new_buyer_message = True
+            _on_buyer_message(batch=batch, interaction=interaction, message=message, customer=customer, result=result)
+        else:
+            answered_now = True
+            _on_seller_message(batch=batch, interaction=interaction, message=message, ours=ours)
+
+    if record.is_answered and not answered_now and not new_buyer_message and interaction.needs_response:
+        # The marketplace says it is answered, though we never saw the answer (Ozon PROCESSED).
+        interaction.needs_response = False
+        interaction.sla_state = SLAState.OK
+
+    after = {f: getattr(interaction, f) for f in before}
+    if after == before:
+        return False
+    interaction.updated_at = batch.now
+    return True
+
+
+def _on_buyer_message(
+    *,
+    batch: _Batch,
+    interaction: Interaction,
+    message: MessageRecord,
+    customer: Customer | None,
+    result: UpsertResult,
+) -> None:
+    batch.new_messages.append(_build_message(interaction=interaction, record=message))
+    batch.events.append(
+        event_build(
+            interaction_id=interaction.pk,
+            kind=Event.BUYER_MESSAGE,
+            data={"external_id": message.external_id},
+            created_at=batch.now,
+        )
+    )
+    if interaction.status == Status.CLOSED:
+        batch.events.append(
+            event_build(
+                interaction_id=interaction.pk,
+                kind=Event.REOPENED,
+                data={"reason": "buyer_message"},
+                created_at=batch.now,
+            )
+        )
+        if interaction.pk not in result.reopened_ids:
+            result.reopened_ids.append(interaction.pk)
+        interaction.closed_at = None
+    had_response = interaction.first_responded_at is not None or not interaction.needs_response
+    interaction.status = Status.OPEN
+    interaction.needs_response = True
+    interaction.is_read = False
+    if had_response or interaction.first_response_due_at is None:
+        batch.deadline(interaction=interaction, start=message.created_at)
+    _touch_times(interaction=interaction, message=message)
+    interaction.search_text = _search_text(interaction.search_text, message.text)
+    if customer is not None:
+        batch.customers_changed.add(customer.external_id)
+        customer.last_seen_at = max(customer.last_seen_at, message.created_at)
+
+
+def _on_seller_message(*, batch: _Batch, interaction: Interaction, message: MessageRecord, ours: list[Message]) -> None:
+    text = normalize_text(message.text)
+    mine = next((m for m in ours if m.external_id is None and normalize_text(m.text) == text), None)
+    if mine is not None:
+        # Our own reply read back by sync (WB and Ozon chat sends return no id): adopt the id.
+        mine.external_id = message.external_id
+        if mine.delivery_state != DeliveryState.SENT:
+            mine.delivery_state = DeliveryState.SENT
+            mine.sent_at = mine.sent_at or message.created_at
+            batch.events.append(
+                event_build(
+                    interaction_id=interaction.pk,
+                    kind=Event.REPLY_SENT,
+                    data={"message_id": mine.pk, "confirmed_by": "sync"},
+                    created_at=batch.now,
+                )
+            )
+        batch.messages_to_update.append(mine)
+    else:
+        batch.new_messages.append(_build_message(interaction=interaction, record=message))
+        batch.events.append(
+            event_build(
+                interaction_id=interaction.pk,
+                kind=Event.SELLER_MESSAGE,
+                data={"external_id": message.external_id},
+                created_at=batch.now,
+            )
+        )
+        interaction.search_text = _search_text(interaction.search_text, message.text)
+    if interaction.first_responded_at is None:
+        interaction.first_responded_at = message.created_at
+    interaction.needs_response = False
+    interaction.sla_state = SLAState.OK
+    if interaction.kind in batch.closed_kinds:
+        if interaction.status != Status.CLOSED:
+            interaction.status = Status.CLOSED
+            interaction.closed_at = message.created_at
+    elif interaction.status != Status.CLOSED:
+        interaction.status = Status.WAITING
+    _touch_times(interaction=interaction, message=message)
+
+
+def _touch_times(*, interaction: Interaction, message: MessageRecord) -> None:
+    if interaction.last_message_at is None or message.created_at > interaction.last_message_at:
+        interaction.last_message_at = message.created_at
+    if message.direction == Direction.IN and (
+        interaction.last_buyer_message_at is None or message.created_at > interaction.last_buyer_message_at
+    ):
+        interaction.last_buyer_message_at = message.created_at

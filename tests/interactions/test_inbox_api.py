@@ -1,0 +1,193 @@
+"""GET /api/interactions: order, filters, search, keyset pagination, query count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import ConnectionFactory, CustomerFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/interactions"
+
+
+def ids(response):
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_default_order_breached_then_due_then_priority_then_newest(owner_client, make_interaction):
+    now = timezone.now()
+    closed = make_interaction(status="closed", needs_response=False)
+    answered = make_interaction(needs_response=False, status="waiting")
+    ok_low_due_late = make_interaction(priority="low", first_response_due_at=now + timedelta(hours=5))
+    ok_due_soonest = make_interaction(priority="low", first_response_due_at=now + timedelta(hours=1))
+    tie_high_old = make_interaction(10, priority="high", first_response_due_at=now + timedelta(hours=3))
+    tie_high_new = make_interaction(1, priority="high", first_response_due_at=now + timedelta(hours=3))
+    tie_urgent = make_interaction(30, priority="urgent", first_response_due_at=now + timedelta(hours=3))
+    no_deadline = make_interaction(priority="urgent", first_response_due_at=None)
+    due_soon = make_interaction(sla_state="due_soon", first_response_due_at=now + timedelta(minutes=5))
+    breached = make_interaction(sla_state="breached", first_response_due_at=now - timedelta(hours=1))
+
+    assert ids(owner_client.get(URL)) == [
+        breached.id,
+        due_soon.id,
+        ok_due_soonest.id,
+        tie_urgent.id,
+        tie_high_new.id,
+        tie_high_old.id,
+        ok_low_due_late.id,
+        no_deadline.id,
+        answered.id,
+        closed.id,
+    ]
+
+
+def test_list_row_shape(owner_client, make_interaction, owner):
+    customer = CustomerFactory(seller=owner.seller, name="Ольга")
+    interaction = make_interaction(customer=customer, assigned_to=owner, product_name="Кроссовки", rating=4)
+    MessageFactory(interaction=interaction, text="первое", created_at=timezone.now() - timedelta(minutes=2))
+    MessageFactory(interaction=interaction, text="последнее " + "я" * 300, created_at=timezone.now())
+
+    row = owner_client.get(URL).json()["results"][0]
+
+    assert row["customer"]["name"] == "Ольга" and row["assigned_to"]["email"] == owner.email
+    assert row["last_message_preview"].startswith("последнее") and len(row["last_message_preview"]) == 200
+    assert row["product_name"] == "Кроссовки" and row["rating"] == 4
+    assert "raw" not in row and "search_text" not in row
+
+
+@pytest.mark.parametrize("page_size", [2, 20])
+def test_query_count_is_constant_in_page_size(
+    owner_client, make_interaction, owner, page_size, django_assert_num_queries
+):
+    customer = CustomerFactory(seller=owner.seller)
+    for i in range(25):
+        interaction = make_interaction(i, customer=customer, assigned_to=owner)
+        MessageFactory(interaction=interaction)
+    # One query for the page, whatever its size: customer and assignee joined, preview in a subquery.
+    with django_assert_num_queries(1):
+        response = owner_client.get(URL, {"limit": page_size})
+    assert len(ids(response)) == page_size
+
+
+def test_filters(owner_client, make_interaction, owner, agent, connection):
+    ozon = ConnectionFactory(seller=owner.seller, marketplace="ozon")
+    customer = CustomerFactory(seller=owner.seller)
+    now = timezone.now()
+    chat = make_interaction(kind="chat", priority="high", intent="delivery", assigned_to=owner)
+    review1 = make_interaction(kind="review", rating=1, sentiment="negative", sla_state="breached", customer=customer)
+    review5 = make_interaction(kind="review", rating=5, needs_response=False, status="closed", product_id="777")
+    question = make_interaction(connection=ozon, kind="question", assigned_to=agent, is_read=True)
+    old = make_interaction(60 * 24 * 10, kind="chat")
+
+    def check(params, expected):
+        assert sorted(ids(owner_client.get(URL, params))) == sorted(i.id for i in expected), params
+
+    check({"kind": "chat"}, [chat, old])
+    check({"kind": "review,question"}, [review1, review5, question])
+    check({"marketplace": "ozon"}, [question])
+    check({"connection": connection.id}, [chat, review1, review5, old])
+    check({"status": "closed"}, [review5])
+    check({"needs_response": "false"}, [review5])
+    check({"priority": "high"}, [chat])
+    check({"intent": "delivery"}, [chat])
+    check({"sentiment": "negative"}, [review1])
+    check({"rating_min": 2}, [review5])
+    check({"rating_max": 2}, [review1])
+    check({"sla_state": "breached"}, [review1])
+    check({"assigned_to": "me"}, [chat])
+    check({"assigned_to": agent.id}, [question])
+    check({"assigned_to": "unassigned"}, [review1, review5, old])
+    check({"product": "777"}, [review5])
+    check({"customer": customer.id}, [review1])
+    check({"is_read": "true"}, [question])
+    check({"created_from": (now - timedelta(days=1)).isoformat()}, [chat, review1, review5, question])
+    check({"created_to": (now - timedelta(days=1)).isoformat()}, [old])
+
+
+def test_search(owner_client, make_interaction):
+    match = make_interaction(search_text="Платье порвалось после стирки")
+    make_interaction(search_text="Отличные кроссовки")
+    assert ids(owner_client.get(URL, {"q": "Платье"})) == [match.id]
+
+
+def test_bad_filters_are_field_errors(owner_client):
+    response = owner_client.get(URL, {"kind": "letter", "rating_min": 9, "limit": 0, "assigned_to": "bob"})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert {"kind", "rating_min", "limit", "assigned_to"} <= set(errors)
+    response = owner_client.get(URL, {"cursor": "not-a-cursor"})
+    assert response.status_code == 400 and "cursor" in response.json()["errors"]
+
+
+def test_keyset_pagination_walks_everything_once_and_is_stable_under_inserts(owner_client, make_interaction):
+    now = timezone.now()
+    created = [
+        make_interaction(
+            i,
+            priority=["low", "normal", "high", "urgent"][i % 4],
+            sla_state=["ok", "due_soon", "breached"][i % 3],
+            first_response_due_at=(now + timedelta(minutes=i % 5)) if i % 6 else None,
+            last_buyer_message_at=(now - timedelta(minutes=i % 7)) if i % 5 else None,
+            needs_response=i % 8 != 0,
+        )
+        for i in range(37)
+    ]
+    full = ids(owner_client.get(URL, {"limit": 100}))
+    assert sorted(full) == sorted(i.id for i in created)
+
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 5, **({"cursor": cursor} if cursor else {})}
+        body = owner_client.get(URL, params).json()
+        seen += [row["id"] for row in body["results"]]
+        pages += 1
+        if pages == 2:
+            # New rows land while the seller pages: some before the cursor, some after.
+            make_interaction(priority="urgent", sla_state="breached", first_response_due_at=now - timedelta(days=1))
+            make_interaction(needs_response=False, status="closed")
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+
+    assert len(seen) == len(set(seen))  # nothing repeats
+    before = [i for i in full if i in seen]
+    assert before == full  # every original row, in the original order, none skipped
+
+
+def test_other_shop_rows_never_listed(other_client, make_interaction):
+    make_interaction()
+    assert ids(other_client.get(URL)) == []
+
+
+def test_staff_without_shop_is_refused(staff_client):
+    assert staff_client.get(URL).status_code == 403
+
+
+def test_anonymous_is_refused(anon_client):
+    assert anon_client.get(URL).status_code == 401
+
+
+def test_agent_sees_the_shop_inbox(agent_client, make_interaction):
+    interaction = make_interaction()
+    assert ids(agent_client.get(URL)) == [interaction.id]
+
+
+def test_fast_list_rows_match_the_declared_serializer(make_interaction, owner):
+    from rest_framework import serializers
+
+    from interactions.api.serializers import InteractionListOutput
+    from interactions.selectors import inbox_list
+
+    customer = CustomerFactory(seller=owner.seller, name="Ольга")
+    make_interaction(customer=customer, assigned_to=owner, rating=3, closed_at=timezone.now(), status="closed")
+    make_interaction(first_response_due_at=timezone.now() + timedelta(hours=1))
+    rows = inbox_list(seller=owner.seller, user=owner, filters={}, cursor=None, limit=10).rows
+    output = InteractionListOutput()
+    for row in rows:
+        assert output.to_representation(row) == serializers.Serializer.to_representation(output, row)
