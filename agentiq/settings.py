@@ -276,7 +276,8 @@ AI_MODEL = env.str("AI_MODEL", default="deepseek-chat")
 # --- Marketplaces --------------------------------------------------------------------------
 # The same clients talk to the real APIs, the sandbox marketplace or a test server.
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8090")
-SANDBOX_SECRET = env.str("SANDBOX_SECRET", default="agentiq-sandbox-dev-secret")
+# Signs the fake marketplace's credentials; only the demo and tests use the sandbox, so no default outside DEBUG.
+SANDBOX_SECRET = env.str("SANDBOX_SECRET", default="agentiq-sandbox-dev-secret" if DEBUG else "")
 WB_FEEDBACKS_BASE_URL = env.str("WB_FEEDBACKS_BASE_URL", default="https://feedbacks-api.wildberries.ru")
 WB_CHAT_BASE_URL = env.str("WB_CHAT_BASE_URL", default="https://buyer-chat-api.wildberries.ru")
 # `{basket}` is the two-digit basket number computed from the nmId.

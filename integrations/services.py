@@ -190,6 +190,9 @@ def connection_update_credentials(
     connection.backoff_until = None
     connection.next_sync_at = now
     connection.token_expiry_notified_at = None
+    # A sync still running on the old key must not record its verdict over the new one: taking its
+    # lease away makes its final update miss, and the next sync starts at once.
+    connection.sync_lock_until = None
     _save_unique(connection)
     transaction.on_commit(lambda: _enqueue_sync(connection.pk))
     return connection

@@ -113,7 +113,11 @@ def sync_connection(
     except BaseException:
         lease.release()
         raise
-    return _finish(connection, run=run, lease=lease)
+    try:
+        return _finish(connection, run=run, lease=lease)
+    except BaseException:
+        lease.release()
+        raise
 
 
 def _streams_for(connection: Connection, wanted: list[str] | None) -> list[str]:

@@ -173,11 +173,9 @@ class Interaction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "kind", "external_id"], name="interaction_unique_external"),
         ]
-        # The index serving the default inbox order (with NULLS LAST, which SQLite cannot index) is
-        # created by migration 0004 on PostgreSQL only, next to the full-text index.
+        # The indexes serving the default inbox order (with NULLS LAST, which SQLite cannot index), alone
+        # and after a status or kind filter, are created by migrations 0004 and 0007 on PostgreSQL only.
         indexes = [
-            models.Index(fields=["seller", "status"], name="interaction_status_idx"),
-            models.Index(fields=["seller", "kind", "attention_rank"], name="interaction_kind_idx"),
             models.Index(fields=["seller", "product_id"], name="interaction_product_idx"),
             # Covering: the stats aggregate a shop's range with an index-only scan.
             models.Index(

@@ -60,9 +60,6 @@ class CustomerDetailApi(APIView):
     class Output(CustomerOutput):
         interactions = InteractionBriefOutput(many=True, source="recent_interactions")
 
-        class Meta(CustomerOutput.Meta):
-            fields = [*CustomerOutput.Meta.fields, "interactions"]
-
     @extend_schema(responses=Output)
     def get(self, request: Request, customer_id: int) -> Response:
         customer = selectors.customer_get(seller=seller_for_request(request), customer_id=customer_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from interactions.models import Customer, Interaction, InteractionEvent, Message
+from interactions.models import Interaction
 
 
 class UserBriefOutput(serializers.Serializer):
@@ -16,38 +16,41 @@ class UserBriefOutput(serializers.Serializer):
     full_name = serializers.CharField()
 
 
+# Plain serializers throughout: a ModelSerializer re-derives its fields from the model on every request.
+
+
 class CustomerBriefOutput(serializers.Serializer):
-    # Plain serializers on the hot list path: ModelSerializer re-derives its fields on every request.
     id = serializers.IntegerField()
     name = serializers.CharField()
     external_id = serializers.CharField()
     marketplace = serializers.CharField()
 
 
-class CustomerOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Customer
-        fields = [
-            "id",
-            "marketplace",
-            "external_id",
-            "name",
-            "first_seen_at",
-            "last_seen_at",
-            "chats_count",
-            "questions_count",
-            "reviews_count",
-            "average_rating",
-            "last_sentiment",
-            "notes",
-            "tags",
-        ]
+class CustomerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    marketplace = serializers.CharField()
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    first_seen_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    chats_count = serializers.IntegerField()
+    questions_count = serializers.IntegerField()
+    reviews_count = serializers.IntegerField()
+    average_rating = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    last_sentiment = serializers.CharField()
+    notes = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
 
 
-class InteractionBriefOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Interaction
-        fields = ["id", "kind", "marketplace", "status", "product_id", "product_name", "rating", "created_at"]
+class InteractionBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    marketplace = serializers.CharField()
+    status = serializers.CharField()
+    product_id = serializers.CharField()
+    product_name = serializers.CharField()
+    rating = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
 
 
 class InteractionListOutput(serializers.Serializer):
@@ -120,33 +123,27 @@ _PLAIN_LIST_FIELDS = [
 ]
 
 
-class MessageOutput(serializers.ModelSerializer):
+class MessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    direction = serializers.CharField()
+    author = serializers.CharField()
     author_user = UserBriefOutput(allow_null=True)
-
-    class Meta:
-        model = Message
-        fields = [
-            "id",
-            "direction",
-            "author",
-            "author_user",
-            "text",
-            "attachments",
-            "external_id",
-            "created_at",
-            "delivery_state",
-            "attempts",
-            "last_error",
-            "sent_at",
-        ]
+    text = serializers.CharField()
+    attachments = serializers.JSONField()
+    external_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    delivery_state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    sent_at = serializers.DateTimeField(allow_null=True)
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
     actor = UserBriefOutput(allow_null=True)
-
-    class Meta:
-        model = InteractionEvent
-        fields = ["id", "kind", "actor", "data", "created_at"]
+    data = serializers.JSONField()
+    created_at = serializers.DateTimeField()
 
 
 class ProductCardOutput(serializers.Serializer):

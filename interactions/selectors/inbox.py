@@ -157,7 +157,8 @@ def interaction_detail(*, seller: Any, interaction_id: int) -> Interaction:
     """Messages, recent events, customer and assignee: a fixed number of queries."""
     interaction = (
         Interaction.objects.filter(seller=seller, pk=interaction_id)
-        .select_related("customer", "assigned_to", "connection")
+        .select_related("customer", "assigned_to")
+        .defer("raw", "search_text", "reply_context")
         .prefetch_related(
             Prefetch("messages", queryset=Message.objects.select_related("author_user").order_by("created_at", "id")),
         )

@@ -242,7 +242,11 @@ def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interacti
             interaction.closed_at = interaction.last_message_at
         elif last_out:
             interaction.status = Status.WAITING
-    batch.deadline(interaction=interaction, start=record.created_at)
+    if answered and interaction.first_responded_at is None:
+        # Answered, but we never saw when: no deadline, so the SLA stats neither credit nor blame it.
+        interaction.first_response_due_at = None
+    else:
+        batch.deadline(interaction=interaction, start=record.created_at)
     return interaction
 
 
@@ -316,6 +320,8 @@ def _apply_to_existing(
         # The marketplace says it is answered, though we never saw the answer (Ozon PROCESSED).
         interaction.needs_response = False
         interaction.sla_state = SLAState.OK
+        if interaction.first_responded_at is None:
+            interaction.first_response_due_at = None
 
     after = {f: getattr(interaction, f) for f in before}
     if after == before:

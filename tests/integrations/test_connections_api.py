@@ -187,6 +187,7 @@ class TestUpdateDelete:
             last_error="Маркетплейс не принял ключ",
             consecutive_failures=3,
             token_expiry_notified_at=timezone.now(),
+            sync_lock_until=timezone.now() + timedelta(minutes=5),  # a sync still running on the old key
         )
         token = wb_token(shop_no=21)
 
@@ -200,6 +201,7 @@ class TestUpdateDelete:
         assert connection.wb_token == token
         assert connection.consecutive_failures == 0
         assert connection.token_expiry_notified_at is None
+        assert connection.sync_lock_until is None
 
     def test_rename_and_disable(self, owner_client, seller):
         connection = ConnectionFactory(seller=seller)

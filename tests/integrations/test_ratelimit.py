@@ -26,11 +26,14 @@ def fresh_bucket(rate: float, burst: int) -> Bucket:
 
 def test_burst_passes_at_once_then_the_rate_holds():
     bucket = fresh_bucket(rate=20.0, burst=5)
-    waits = [bucket.reserve() for _ in range(9)]
-    assert waits[:5] == [0.0] * 5
-    # The sixth waits one interval (50 ms), the ninth four.
-    assert waits[5] == pytest.approx(0.05, abs=0.02)
-    assert waits[8] == pytest.approx(0.20, abs=0.03)
+    slots = []
+    for _ in range(9):
+        asked = time.time()
+        slots.append(asked + bucket.reserve())
+    # The first five go at once; then one every 50 ms, counted from the first.
+    assert slots[4] - slots[0] < 0.03
+    assert slots[5] - slots[0] == pytest.approx(0.05, abs=0.015)
+    assert slots[8] - slots[0] == pytest.approx(0.20, abs=0.015)
 
 
 def test_threads_sharing_a_bucket_stay_under_the_limit():
@@ -53,10 +56,10 @@ def test_threads_sharing_a_bucket_stay_under_the_limit():
     # 20 requests, burst 4 free, 16 at 20/s: at least 0.8 s in all, whoever sent them.
     assert len(stamps) == 20
     assert max(stamps) - started >= 0.75
-    # No one-second window holds more than burst + rate.
+    # No one-second window holds more than burst + rate (+1 for a thread woken late into the next window).
     stamps.sort()
     for i, t0 in enumerate(stamps):
-        assert sum(1 for t in stamps[i:] if t - t0 < 1.0) <= 4 + 20
+        assert sum(1 for t in stamps[i:] if t - t0 < 1.0) <= 4 + 20 + 1
 
 
 def test_a_429_pushes_every_holder_of_the_credential_back():
@@ -129,7 +132,7 @@ def test_two_processes_share_the_bucket_through_redis():
     # 20 requests at 10/s with burst 2 take at least 1.8 s, though each process alone would want only 0.8 s.
     assert stamps[-1] - stamps[0] >= 1.6
     for i, t0 in enumerate(stamps):
-        assert sum(1 for t in stamps[i:] if t - t0 < 1.0) <= 2 + 10
+        assert sum(1 for t in stamps[i:] if t - t0 < 1.0) <= 2 + 10 + 1  # +1: a process woken late
 
 
 def test_feedbacks_bucket_keeps_wb_limits_against_the_sandbox(sandbox_shop):

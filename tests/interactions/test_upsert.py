@@ -134,6 +134,7 @@ def test_answered_items_are_history(connection):
     )
     r1, r2, c1 = (Interaction.objects.get(external_id=e) for e in ("r1", "r2", "c1"))
     assert not r1.needs_response and r1.status == Status.CLOSED
+    assert r1.first_response_due_at is None  # answered at an unknown time: outside the SLA figures
     assert not r2.needs_response and r2.first_responded_at == T0 + timedelta(minutes=5)
     assert not c1.needs_response and c1.status == Status.WAITING
     assert c1.first_responded_at == T0 + timedelta(minutes=1)
