@@ -48,6 +48,8 @@ def test_is_idempotent_and_restores_a_changed_password(settings):
     run()
     assert Seller.objects.filter(name="Демо-магазин").count() == 1
     assert User.objects.filter(email__in=["owner@demo.local", "admin@demo.local"]).count() == 2
+    seller = Seller.objects.get(name="Демо-магазин")
+    assert sorted(seller.connections.values_list("marketplace", flat=True)) == ["ozon", "wb"]
     owner.refresh_from_db()
     assert owner.check_password("demo-owner-pass")
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from integrations.services import sandbox_demo_connect
 from sellers.models import Seller, User
 
 DEMO_SHOP_NAME = "Демо-магазин"
@@ -29,11 +30,14 @@ class Command(BaseCommand):
             owner = self._user(DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seller=seller, role=User.Role.OWNER)
             staff = self._user(DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seller=None, role="", staff=True)
 
-            # --- Demo marketplace connections: the lead adds them here (sandbox WB + Ozon for `seller`). ---
+            # The sandbox marketplace (started by `make run`) serves this shop's buyers.
+            connections = sandbox_demo_connect(seller=seller)
 
         self.stdout.write(self.style.SUCCESS(f"Demo shop «{seller.name}» (id {seller.pk}) is ready."))
         self.stdout.write(f"  seller owner (SPA /app/, API): {owner.email} / {DEMO_OWNER_PASSWORD}")
         self.stdout.write(f"  staff (admin /admin/):         {staff.email} / {DEMO_STAFF_PASSWORD}")
+        for connection in connections:
+            self.stdout.write(f"  marketplace connection:        {connection} → {settings.SANDBOX_URL}")
 
     def _user(self, email: str, password: str, *, seller: Seller | None, role: str, staff: bool = False) -> User:
         user = User.objects.filter(email=email).first() or User(email=email)
