@@ -16,6 +16,7 @@ venv: $(STAMP)
 
 ## make run: the whole product on embedded defaults (SQLite, no Redis, sandbox marketplace, no LLM key)
 ## on 127.0.0.1:8000 (WEB_PORT=8001 make run for another port)
+run: export MARKETPLACE_SANDBOX ?= true
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
