@@ -6,7 +6,9 @@ Runs the sync the way production does: `sync_all_sellers` (the beat task) queues
 consume the `sync` queue. Postgres (`agentiq_bench_sync`) and Redis (db 5) as in production.
 
 Phases:
-  1. initial import: every shop's generated history (not the headline; printed for reference);
+  1. initial import: every shop's generated history (not the headline; printed for reference).
+     Product-card fetches the syncs queue go to the `default` queue, which these workers do not
+     consume: cards are decoration, fetched once per nmId, and never hold up a sync;
   2. the headline cycle: every shop got new items on every stream, all connections due, one cycle;
   3. re-sync with nothing new: a full cycle through the workers, then a sequential sample measuring
      the database time per connection in-process (execute_wrapper around every query);
@@ -154,6 +156,26 @@ def worker_peak_rss_mb(workers: list[tuple[subprocess.Popen, Path]]) -> list[flo
     return peaks
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent not idle (all cores), for the share our processes took."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -230,7 +252,7 @@ def reset_data(n: int, secret: str) -> list[tuple[int, int, str]]:
 def purge_queue(redis_url: str) -> None:
     import redis
 
-    redis.Redis.from_url(redis_url).delete("sync")
+    redis.Redis.from_url(redis_url).delete("sync", "default")
 
 
 def queue_length(redis_url: str) -> int:
@@ -242,7 +264,7 @@ def queue_length(redis_url: str) -> int:
 # --- phases --------------------------------------------------------------------------------
 
 
-def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str) -> dict:
+def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str, pids: dict[str, list[int]]) -> dict:
     """Make every connection due, fire the beat task once, wait until every connection has synced."""
     from django.db.models import Count, Sum
     from django.utils import timezone
@@ -251,6 +273,8 @@ def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str) -
     from integrations.models import Connection, SyncRun
 
     before = http_json(f"{sandbox_url}/sandbox/stats")
+    cpu_before = {name: cpu_seconds(group) for name, group in pids.items()}
+    busy_before = machine_busy_seconds()
     start_at = timezone.now()
     Connection.objects.filter(pk__in=ids).update(next_sync_at=start_at, backoff_until=None)
     started = time.monotonic()
@@ -263,6 +287,8 @@ def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str) -
             break
         time.sleep(0.2)
     cycle_s = time.monotonic() - started
+    cpu = {f"{name}_cpu_s": round(cpu_seconds(group) - cpu_before[name], 1) for name, group in pids.items()}
+    cpu["machine_busy_cpu_s"] = round(machine_busy_seconds() - busy_before, 1)
     after = http_json(f"{sandbox_url}/sandbox/stats")
     runs = SyncRun.objects.filter(connection_id__in=ids, started_at__gte=start_at).aggregate(
         n=Count("id"), fetched=Sum("fetched"), created=Sum("created"), updated=Sum("updated"), pages=Sum("pages")
@@ -276,6 +302,7 @@ def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str) -
     requests = sum(
         count - before["by_path"].get(path, 0) for path, count in after["by_path"].items() if path != "/cdn/"
     )
+    cdn_requests = after["by_path"].get("/cdn/", 0) - before["by_path"].get("/cdn/", 0)
     result = {
         "cycle_s": round(cycle_s, 2),
         "synced": done,
@@ -283,18 +310,20 @@ def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str) -
         "statuses": statuses,
         "requests": requests,
         "requests_per_s": round(requests / cycle_s, 1),
+        "cdn_requests": cdn_requests,
         "fetched": runs["fetched"] or 0,
         "items_per_s": round((runs["fetched"] or 0) / cycle_s, 1),
         "created": runs["created"] or 0,
         "updated": runs["updated"] or 0,
         "pages": runs["pages"] or 0,
+        **cpu,
     }
     log(f"{label}: {json.dumps(result, ensure_ascii=False)}")
     return result
 
 
 def wait_queue_drained(redis_url: str, timeout: float = 300) -> None:
-    """Product-card tasks queued by the syncs run after them; let them finish before the next phase."""
+    """Let the workers finish what is queued on `sync` before the next phase starts."""
     started = time.monotonic()
     while queue_length(redis_url) and time.monotonic() - started < timeout:
         time.sleep(0.5)
@@ -371,16 +400,21 @@ def main() -> None:
         purge_queue(args.redis_url)
         workers = start_workers(args, env)
         time.sleep(3)
+        pids = {"workers": [process.pid for process, _ in workers], "sandbox": [sandbox.pid], "beat": [os.getpid()]}
 
-        initial = run_cycle(ids=ids, sandbox_url=env["SANDBOX_URL"], timeout=args.timeout, label="initial import")
+        initial = run_cycle(
+            ids=ids, sandbox_url=env["SANDBOX_URL"], timeout=args.timeout, label="initial import", pids=pids
+        )
         wait_queue_drained(args.redis_url)
 
         log("new buyer items on every stream of every shop")
         add_traffic(shops, env["SANDBOX_URL"])
-        cycle = run_cycle(ids=ids, sandbox_url=env["SANDBOX_URL"], timeout=args.timeout, label="new items")
+        cycle = run_cycle(ids=ids, sandbox_url=env["SANDBOX_URL"], timeout=args.timeout, label="new items", pids=pids)
         wait_queue_drained(args.redis_url)
 
-        resync = run_cycle(ids=ids, sandbox_url=env["SANDBOX_URL"], timeout=args.timeout, label="re-sync, nothing new")
+        resync = run_cycle(
+            ids=ids, sandbox_url=env["SANDBOX_URL"], timeout=args.timeout, label="re-sync, nothing new", pids=pids
+        )
         peaks = worker_peak_rss_mb(workers)
         stop([process for process, _ in workers])
         workers = []

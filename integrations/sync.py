@@ -369,6 +369,7 @@ def _refresh_cards_later(nm_ids: list[int]) -> None:
     from integrations import tasks
 
     try:
-        tasks.refresh_product_cards.apply_async(args=[nm_ids])
+        # Not on the sync queue: a backlog of cards must never hold up the next syncs.
+        tasks.refresh_product_cards.apply_async(args=[nm_ids], queue="default")
     except Exception:  # product cards are decoration: a broker hiccup must not fail the sync
         logger.exception("could not queue product card refresh")

@@ -20,11 +20,13 @@ from integrations.models import Connection, QuarantinedItem, SyncCursor, SyncRun
 
 _relaxed: weakref.WeakSet = weakref.WeakSet()
 
+# The columns a sync reads; the others stay deferred (a sync with nothing new should move little data).
 CLAIM_SQL = (
     "UPDATE integrations_connection SET sync_lock_until = %s "
     "WHERE id = %s AND is_enabled AND status NOT IN (%s, %s) "
     "AND (sync_lock_until IS NULL OR sync_lock_until <= %s) "
-    "RETURNING *"
+    "RETURNING id, seller_id, marketplace, name, wb_token, ozon_client_id, ozon_api_key, account_id, streams, "
+    "status, is_enabled, consecutive_failures, token_expires_at"
 )
 # The same, also returning the stream cursors, saving a round trip per sync.
 CLAIM_SQL_POSTGRES = (

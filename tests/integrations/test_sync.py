@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection as db_connection
 from django.utils import timezone
@@ -261,6 +262,10 @@ def test_a_running_sync_is_never_joined_by_a_second(quiet_sandbox, sandbox_shop)
     assert sync_connection(connection_id=connection.pk) is not None
 
 
+@pytest.mark.skipif(
+    not settings.IS_POSTGRES,
+    reason="SQLite's shared in-memory test database refuses concurrent writers outright (table is locked)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_syncing_the_same_connection_run_it_once(sandbox, sandbox_shop):
     sandbox.state.configure(rate_limits=False)
