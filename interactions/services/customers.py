@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from agentiq.db import bulk_update_rows
 from interactions.models import Customer, Kind
 from interactions.records import CustomerRecord, InteractionRecord
 
@@ -84,7 +85,8 @@ def customer_count_interaction(*, customer: Customer, record: InteractionRecord)
 
 def customers_save(changed: list[Customer]) -> None:
     if changed:
-        Customer.objects.bulk_update(
+        bulk_update_rows(
+            Customer,
             changed,
             [
                 "name",

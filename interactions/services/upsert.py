@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agentiq.db import bulk_update_rows
 from interactions.models import (
     Author,
     Customer,
@@ -149,7 +150,7 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
         if changed:
             # Only the columns some row changed: every column costs a CASE over all rows (JSON ones most).
             columns = [f for f in _UPDATED_FIELDS if f in changed_fields or f == "updated_at"]
-            Interaction.objects.bulk_update(changed, columns)
+            bulk_update_rows(Interaction, changed, columns)
             result.updated = len(changed)
         if batch.new_messages:
             Message.objects.bulk_create(batch.new_messages)
