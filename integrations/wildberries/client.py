@@ -94,6 +94,43 @@ def envelope_data(response: http.HttpResponse) -> Any:
     return body["data"]
 
 
+def as_int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def list_params(
+    *,
+    is_answered: bool,
+    take: int | None = None,
+    skip: int | None = None,
+    order: str = "",
+    date_from: int | None = None,
+    date_to: int | None = None,
+    nm_id: int | None = None,
+) -> dict[str, Any]:
+    """Query of the feedbacks and questions lists and counts (the two APIs take the same parameters)."""
+    params: dict[str, Any] = {"isAnswered": "true" if is_answered else "false"}
+    optional = {"take": take, "skip": skip, "order": order or None, "nmId": nm_id}
+    optional["dateFrom"] = int(date_from) if date_from is not None else None
+    optional["dateTo"] = int(date_to) if date_to is not None else None
+    params.update({name: value for name, value in optional.items() if value is not None})
+    return params
+
+
+def list_page(auth: WBAuth, path: str, *, key: str, params: dict[str, Any], what: str) -> tuple[list[Any], int, int]:
+    """One page of feedbacks or questions: (items, countUnanswered, countArchive)."""
+    data = envelope_data(feedbacks_call(auth, "GET", path, params=params))
+    if not isinstance(data, dict) or not isinstance(data.get(key) or [], list):
+        raise BadResponse(f"Wildberries вернул список {what} неизвестного формата.")
+    return list(data.get(key) or []), as_int(data.get("countUnanswered")), as_int(data.get("countArchive"))
+
+
+def unanswered_counts(auth: WBAuth, path: str) -> dict[str, int]:
+    data = envelope_data(feedbacks_call(auth, "GET", path))
+    data = data if isinstance(data, dict) else {}
+    return {"count_unanswered": as_int(data.get("countUnanswered")), "today": as_int(data.get("countUnansweredToday"))}
+
+
 def chat_result(response: http.HttpResponse) -> Any:
     body = response.data
     if not isinstance(body, dict) or "result" not in body:

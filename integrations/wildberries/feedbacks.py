@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.errors import BadResponse
-from integrations.wildberries.client import WBAuth, envelope_data, feedbacks_call
+from integrations.wildberries.client import (
+    WBAuth,
+    as_int,
+    envelope_data,
+    feedbacks_call,
+    list_page,
+    list_params,
+    unanswered_counts,
+)
 
 MAX_TAKE = 5000
 
@@ -31,41 +39,30 @@ def list_feedbacks(
     date_to: int | None = None,
     nm_id: int | None = None,
 ) -> FeedbackList:
-    params: dict[str, Any] = {"isAnswered": "true" if is_answered else "false", "take": take, "skip": skip}
-    if order:
-        params["order"] = order
-    if date_from is not None:
-        params["dateFrom"] = int(date_from)
-    if date_to is not None:
-        params["dateTo"] = int(date_to)
-    if nm_id is not None:
-        params["nmId"] = nm_id
-    data = envelope_data(feedbacks_call(auth, "GET", "/api/v1/feedbacks", params=params))
-    if not isinstance(data, dict) or not isinstance(data.get("feedbacks") or [], list):
-        raise BadResponse("Wildberries вернул список отзывов неизвестного формата.")
-    return FeedbackList(
-        feedbacks=list(data.get("feedbacks") or []),
-        count_unanswered=_int(data.get("countUnanswered")),
-        count_archive=_int(data.get("countArchive")),
+    params = list_params(
+        is_answered=is_answered,
+        take=take,
+        skip=skip,
+        order=order,
+        date_from=date_from,
+        date_to=date_to,
+        nm_id=nm_id,
     )
+    items, count_unanswered, count_archive = list_page(
+        auth, "/api/v1/feedbacks", key="feedbacks", params=params, what="отзывов"
+    )
+    return FeedbackList(feedbacks=items, count_unanswered=count_unanswered, count_archive=count_archive)
 
 
 def count_unanswered(auth: WBAuth) -> dict[str, int]:
-    data = envelope_data(feedbacks_call(auth, "GET", "/api/v1/feedbacks/count-unanswered"))
-    data = data if isinstance(data, dict) else {}
-    return {"count_unanswered": _int(data.get("countUnanswered")), "today": _int(data.get("countUnansweredToday"))}
+    return unanswered_counts(auth, "/api/v1/feedbacks/count-unanswered")
 
 
 def count_feedbacks(
     auth: WBAuth, *, is_answered: bool = True, date_from: int | None = None, date_to: int | None = None
 ) -> int:
-    params: dict[str, Any] = {"isAnswered": "true" if is_answered else "false"}
-    if date_from is not None:
-        params["dateFrom"] = int(date_from)
-    if date_to is not None:
-        params["dateTo"] = int(date_to)
-    data = envelope_data(feedbacks_call(auth, "GET", "/api/v1/feedbacks/count", params=params))
-    return _int(data)
+    params = list_params(is_answered=is_answered, date_from=date_from, date_to=date_to)
+    return as_int(envelope_data(feedbacks_call(auth, "GET", "/api/v1/feedbacks/count", params=params)))
 
 
 def has_new(auth: WBAuth) -> dict[str, bool]:
@@ -94,7 +91,3 @@ def edit_answer(auth: WBAuth, *, feedback_id: str, text: str) -> None:
     feedbacks_call(
         auth, "PATCH", "/api/v1/feedbacks/answer", json_body={"id": feedback_id, "text": text}, expect_json=False
     )
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

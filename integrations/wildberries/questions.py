@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.errors import BadResponse
-from integrations.wildberries.client import WBAuth, envelope_data, feedbacks_call
+from integrations.wildberries.client import (
+    WBAuth,
+    as_int,
+    envelope_data,
+    feedbacks_call,
+    list_page,
+    list_params,
+    unanswered_counts,
+)
 
 # WB: take + skip <= 10000 for questions.
 MAX_WINDOW = 10000
@@ -33,41 +41,30 @@ def list_questions(
     nm_id: int | None = None,
 ) -> QuestionList:
     take = max(1, min(take, MAX_WINDOW - skip))
-    params: dict[str, Any] = {"isAnswered": "true" if is_answered else "false", "take": take, "skip": skip}
-    if order:
-        params["order"] = order
-    if date_from is not None:
-        params["dateFrom"] = int(date_from)
-    if date_to is not None:
-        params["dateTo"] = int(date_to)
-    if nm_id is not None:
-        params["nmId"] = nm_id
-    data = envelope_data(feedbacks_call(auth, "GET", "/api/v1/questions", params=params))
-    if not isinstance(data, dict) or not isinstance(data.get("questions") or [], list):
-        raise BadResponse("Wildberries вернул список вопросов неизвестного формата.")
-    return QuestionList(
-        questions=list(data.get("questions") or []),
-        count_unanswered=_int(data.get("countUnanswered")),
-        count_archive=_int(data.get("countArchive")),
+    params = list_params(
+        is_answered=is_answered,
+        take=take,
+        skip=skip,
+        order=order,
+        date_from=date_from,
+        date_to=date_to,
+        nm_id=nm_id,
     )
+    items, count_unanswered, count_archive = list_page(
+        auth, "/api/v1/questions", key="questions", params=params, what="вопросов"
+    )
+    return QuestionList(questions=items, count_unanswered=count_unanswered, count_archive=count_archive)
 
 
 def count_unanswered(auth: WBAuth) -> dict[str, int]:
-    data = envelope_data(feedbacks_call(auth, "GET", "/api/v1/questions/count-unanswered"))
-    data = data if isinstance(data, dict) else {}
-    return {"count_unanswered": _int(data.get("countUnanswered")), "today": _int(data.get("countUnansweredToday"))}
+    return unanswered_counts(auth, "/api/v1/questions/count-unanswered")
 
 
 def count_questions(
     auth: WBAuth, *, is_answered: bool = True, date_from: int | None = None, date_to: int | None = None
 ) -> int:
-    params: dict[str, Any] = {"isAnswered": "true" if is_answered else "false"}
-    if date_from is not None:
-        params["dateFrom"] = int(date_from)
-    if date_to is not None:
-        params["dateTo"] = int(date_to)
-    data = envelope_data(feedbacks_call(auth, "GET", "/api/v1/questions/count", params=params))
-    return _int(data)
+    params = list_params(is_answered=is_answered, date_from=date_from, date_to=date_to)
+    return as_int(envelope_data(feedbacks_call(auth, "GET", "/api/v1/questions/count", params=params)))
 
 
 def get_question(auth: WBAuth, *, question_id: str) -> dict[str, Any]:
@@ -91,7 +88,3 @@ def answer_question(auth: WBAuth, *, question_id: str, text: str) -> None:
 
 def mark_viewed(auth: WBAuth, *, question_id: str) -> None:
     envelope_data(feedbacks_call(auth, "PATCH", "/api/v1/questions", json_body={"id": question_id, "wasViewed": True}))
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
