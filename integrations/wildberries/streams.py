@@ -98,7 +98,7 @@ def _read_list(
         if phase == OPEN:
             fresh = item_id not in open_prev and item_id not in open_now
         else:
-            fresh = item_id not in recent and item_id not in boundary
+            fresh = item_id not in recent and item_id not in boundary and item_id not in recent_now
         if item_id and not fresh:
             continue
         try:
@@ -140,6 +140,9 @@ def _read_list(
     if phase == OPEN:
         gone = {k: v for k, v in open_prev.items() if k not in open_now}
         start = max(mark - OVERLAP_SECONDS, 0) if mark else int(cursor.get("since") or 0)
+        # Looked up now: the answered phase of this pass must not deliver them again from its overlap.
+        # Edited reviews are left to the list, whose page resolves their whole edit chain.
+        looked_up: dict[str, int] = {}
         if 0 < len(gone) <= DIRECT_LOOKUPS:
             for item_id in gone:
                 page.requests += 1
@@ -151,6 +154,8 @@ def _read_list(
                     page.records.append(normalize(raw, {}))
                 except PARSE_ERRORS as exc:
                     page.quarantined.append(quarantine_entry(raw, exc))
+                if isinstance(raw, dict) and not raw.get("parentFeedbackId"):
+                    looked_up[item_id] = gone[item_id]
         elif gone:
             start = min(start, *gone.values())
         page.cursor = {
@@ -159,7 +164,7 @@ def _read_list(
             "from": start,
             "skip": 0,
             "open": _cap(open_now, MAX_OPEN_IDS),
-            "recent_now": {},
+            "recent_now": looked_up,
             "pass_max": mark,
         }
         return page
