@@ -17,11 +17,11 @@ from integrations.ozon import questions as ozon_questions
 from integrations.ozon import reviews as ozon_reviews
 from integrations.ozon.client import as_id, ozon_auth
 from integrations.ozon.normalize import user_kind
+from integrations.parsing import parse_datetime
 from integrations.wildberries import chats as wb_chats
 from integrations.wildberries import feedbacks as wb_feedbacks
 from integrations.wildberries import questions as wb_questions
 from integrations.wildberries.client import wb_auth
-from integrations.wildberries.normalize import parse_datetime
 
 CHAT = "chat"
 QUESTION = "question"

@@ -10,15 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from integrations.ozon.client import as_id
-from integrations.wildberries.normalize import parse_datetime
+from integrations.parsing import clean_text, parse_datetime
 from interactions.models import Author, Direction, Kind
 from interactions.records import CustomerRecord, InteractionRecord, MessageRecord
 
 BUYER_SELLER = "buyer_seller"
-
-
-def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _required(raw: Any, key: str) -> str:
@@ -32,7 +28,7 @@ def _required(raw: Any, key: str) -> str:
 
 def user_kind(value: Any) -> str:
     """Ozon's examples spell the customer "Сustomer" with a Cyrillic С: fold it to Latin, compare lowercased."""
-    return _str(value).replace("С", "C").replace("с", "c").lower()
+    return clean_text(value).replace("С", "C").replace("с", "c").lower()
 
 
 def is_buyer_chat(chat_item: dict[str, Any]) -> bool:
@@ -120,7 +116,7 @@ def normalize_review(raw: dict[str, Any], comments: Iterable[dict[str, Any]] = (
             external_id=review_id,
             direction=Direction.IN,
             author=Author.BUYER,
-            text=_str(raw.get("text")),
+            text=clean_text(raw.get("text")),
             created_at=created_at,
         )
     ]
@@ -132,7 +128,7 @@ def normalize_review(raw: dict[str, Any], comments: Iterable[dict[str, Any]] = (
                 external_id=comment_id,
                 direction=Direction.OUT if owner else Direction.IN,
                 author=Author.SELLER if owner else Author.BUYER,
-                text=_str(comment.get("text")),
+                text=clean_text(comment.get("text")),
                 created_at=parse_datetime(comment.get("published_at")),
             )
         )
@@ -144,7 +140,7 @@ def normalize_review(raw: dict[str, Any], comments: Iterable[dict[str, Any]] = (
         messages=messages,
         product_id=sku,
         rating=rating or None,
-        is_answered=_str(raw.get("status")).upper() == "PROCESSED",
+        is_answered=clean_text(raw.get("status")).upper() == "PROCESSED",
         reply_context={"sku": sku} if sku else {},
         raw=raw,
     )
@@ -161,7 +157,7 @@ def normalize_question(raw: dict[str, Any], answers: Iterable[dict[str, Any]] = 
             external_id=question_id,
             direction=Direction.IN,
             author=Author.BUYER,
-            text=_str(raw.get("text")),
+            text=clean_text(raw.get("text")),
             created_at=created_at,
         )
     ]
@@ -171,11 +167,11 @@ def normalize_question(raw: dict[str, Any], answers: Iterable[dict[str, Any]] = 
                 external_id=_required(answer, "id"),
                 direction=Direction.OUT,
                 author=Author.SELLER,
-                text=_str(answer.get("text")),
+                text=clean_text(answer.get("text")),
                 created_at=parse_datetime(answer.get("published_at")),
             )
         )
-    author_name = _str(raw.get("author_name"))
+    author_name = clean_text(raw.get("author_name"))
     if author_name.lower().startswith("пользователь"):
         author_name = ""  # Ozon's placeholder for an anonymous buyer: not a name to link people by
     return InteractionRecord(
@@ -185,7 +181,7 @@ def normalize_question(raw: dict[str, Any], answers: Iterable[dict[str, Any]] = 
         messages=messages,
         customer=CustomerRecord(external_id="", name=author_name) if author_name else None,
         product_id=sku,
-        is_answered=_str(raw.get("status")).upper() == "PROCESSED" or len(messages) > 1,
+        is_answered=clean_text(raw.get("status")).upper() == "PROCESSED" or len(messages) > 1,
         reply_context={"sku": sku},
         raw=raw,
     )

@@ -25,8 +25,8 @@ from integrations.ozon.normalize import (
     normalize_question,
     normalize_review,
 )
+from integrations.parsing import parse_datetime
 from integrations.streams import StreamPage, quarantine_entry
-from integrations.wildberries.normalize import parse_datetime
 
 PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 CHAT_LIST_LIMIT = 1000

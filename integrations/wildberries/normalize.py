@@ -8,38 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from integrations.parsing import clean_text, parse_datetime
 from interactions.models import Author, Direction, Kind
 from interactions.records import CustomerRecord, InteractionRecord, MessageRecord
-
-
-def parse_datetime(value: Any) -> datetime:
-    """ISO strings with `Z`, offsets or nanoseconds; Unix seconds or milliseconds. Always aware (UTC if naive)."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValueError("missing date")
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    if not isinstance(value, str):
-        raise ValueError(f"not a date: {type(value).__name__}")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    # Trim a fraction longer than microseconds (WB questions carry nanoseconds).
-    if "." in text:
-        head, _, rest = text.partition(".")
-        digits = ""
-        while rest and rest[0].isdigit():
-            digits, rest = digits + rest[0], rest[1:]
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest}" if digits else head + rest
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _required_id(raw: dict[str, Any], key: str) -> str:
@@ -59,11 +32,11 @@ def _nm_id(details: Any) -> int | None:
 
 
 def feedback_buyer_text(raw: dict[str, Any]) -> str:
-    parts = [_str(raw.get("text"))]
-    if _str(raw.get("pros")):
-        parts.append(f"Достоинства: {_str(raw.get('pros'))}")
-    if _str(raw.get("cons")):
-        parts.append(f"Недостатки: {_str(raw.get('cons'))}")
+    parts = [clean_text(raw.get("text"))]
+    if clean_text(raw.get("pros")):
+        parts.append(f"Достоинства: {clean_text(raw.get('pros'))}")
+    if clean_text(raw.get("cons")):
+        parts.append(f"Недостатки: {clean_text(raw.get('cons'))}")
     return "\n".join(p for p in parts if p)
 
 
@@ -81,7 +54,7 @@ def feedback_attachments(raw: dict[str, Any]) -> list[dict[str, Any]]:
 def feedback_root_id(raw: dict[str, Any], parents: dict[str, str] | None = None) -> str:
     """An edited review arrives as a new feedback pointing at the original: both are one interaction."""
     feedback_id = _required_id(raw, "id")
-    parent = _str(raw.get("parentFeedbackId"))
+    parent = clean_text(raw.get("parentFeedbackId"))
     if not parent:
         return feedback_id
     parents = parents or {}
@@ -111,18 +84,18 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
         )
     ]
     answer = raw.get("answer")
-    if isinstance(answer, dict) and _str(answer.get("text")):
+    if isinstance(answer, dict) and clean_text(answer.get("text")):
         # WB gives no date for a feedback answer; the review's own time keeps the order right.
         messages.append(
             MessageRecord(
                 external_id=f"{feedback_id}:answer",
                 direction=Direction.OUT,
                 author=Author.SELLER,
-                text=_str(answer.get("text")),
+                text=clean_text(answer.get("text")),
                 created_at=created_at,
             )
         )
-    user_name = _str(raw.get("userName"))
+    user_name = clean_text(raw.get("userName"))
     return InteractionRecord(
         kind=Kind.REVIEW,
         external_id=feedback_root_id(raw, parents),
@@ -130,9 +103,9 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
         messages=messages,
         customer=CustomerRecord(external_id="", name=user_name) if user_name else None,
         product_id=str(nm_id) if nm_id else "",
-        product_name=_str(details.get("productName")),
+        product_name=clean_text(details.get("productName")),
         rating=rating,
-        is_answered=isinstance(answer, dict) and bool(_str(answer.get("text"))),
+        is_answered=isinstance(answer, dict) and bool(clean_text(answer.get("text"))),
         # Replies go to the newest feedback of the thread (the edited one), not to the root.
         reply_context={"feedback_id": feedback_id},
         raw=raw,
@@ -149,12 +122,12 @@ def normalize_question(raw: dict[str, Any]) -> InteractionRecord:
             external_id=question_id,
             direction=Direction.IN,
             author=Author.BUYER,
-            text=_str(raw.get("text")),
+            text=clean_text(raw.get("text")),
             created_at=created_at,
         )
     ]
     answer = raw.get("answer")
-    if isinstance(answer, dict) and _str(answer.get("text")):
+    if isinstance(answer, dict) and clean_text(answer.get("text")):
         try:
             answered_at = parse_datetime(answer.get("createDate"))
         except ValueError:
@@ -164,7 +137,7 @@ def normalize_question(raw: dict[str, Any]) -> InteractionRecord:
                 external_id=f"{question_id}:answer",
                 direction=Direction.OUT,
                 author=Author.SELLER,
-                text=_str(answer.get("text")),
+                text=clean_text(answer.get("text")),
                 created_at=answered_at,
             )
         )
@@ -174,7 +147,7 @@ def normalize_question(raw: dict[str, Any]) -> InteractionRecord:
         created_at=created_at,
         messages=messages,
         product_id=str(nm_id) if nm_id else "",
-        product_name=_str(details.get("productName")),
+        product_name=clean_text(details.get("productName")),
         is_answered=bool(messages[-1].direction == Direction.OUT) or raw.get("state") == "none",
         raw=raw,
     )
@@ -201,7 +174,7 @@ def chat_event_message(event: dict[str, Any]) -> MessageRecord:
     _required_id(event, "chatID")
     stamp = event.get("addTimestamp")
     created_at = parse_datetime(stamp if isinstance(stamp, int) and stamp > 0 else event.get("addTime"))
-    sender = _str(event.get("sender")).lower()
+    sender = clean_text(event.get("sender")).lower()
     if sender not in SENDER_TO_AUTHOR:
         raise ValueError(f"unknown sender {sender!r}")
     direction, author = SENDER_TO_AUTHOR[sender]
@@ -228,7 +201,7 @@ def chat_event_message(event: dict[str, Any]) -> MessageRecord:
         external_id=event_id,
         direction=direction,
         author=author,
-        text=_str(message.get("text")),
+        text=clean_text(message.get("text")),
         created_at=created_at,
         attachments=attachments,
     )
@@ -261,19 +234,24 @@ def normalize_chat_events(
     for chat_id, items in grouped.items():
         items.sort(key=lambda pair: pair[1].created_at)
         chat = chats.get(chat_id, {})
-        reply_sign = next((_str(e.get("replySign")) for e, _ in items if _str(e.get("replySign"))), "")
-        reply_sign = reply_sign or _str(chat.get("replySign"))
+        reply_sign = next((clean_text(e.get("replySign")) for e, _ in items if clean_text(e.get("replySign"))), "")
+        reply_sign = reply_sign or clean_text(chat.get("replySign"))
         card = next((c for c in (_good_card(e) for e, _ in items) if c), None) or _good_card(chat)
         nm_id = card.get("nmID") if card else None
         nm_id = nm_id if isinstance(nm_id, int) and not isinstance(nm_id, bool) and nm_id > 0 else None
         if nm_id:
             result.product_ids.append(nm_id)
-        client_id = next((_str(e.get("clientID")) for e, _ in items if _str(e.get("clientID"))), "")
-        client_id = client_id or _str(chat.get("clientID"))
+        client_id = next((clean_text(e.get("clientID")) for e, _ in items if clean_text(e.get("clientID"))), "")
+        client_id = client_id or clean_text(chat.get("clientID"))
         client_name = next(
-            (_str(e.get("clientName")) for e, m in items if m.author == Author.BUYER and _str(e.get("clientName"))), ""
+            (
+                clean_text(e.get("clientName"))
+                for e, m in items
+                if m.author == Author.BUYER and clean_text(e.get("clientName"))
+            ),
+            "",
         )
-        client_name = client_name or _str(chat.get("clientName"))
+        client_name = client_name or clean_text(chat.get("clientName"))
         reply_context: dict[str, Any] = {}
         if reply_sign:
             reply_context["reply_sign"] = reply_sign

@@ -15,10 +15,10 @@ from integrations.ozon.normalize import (
     normalize_question,
     normalize_review,
 )
+from integrations.parsing import parse_datetime
 from integrations.wildberries.normalize import (
     normalize_chat_events,
     normalize_feedback,
-    parse_datetime,
 )
 from integrations.wildberries.normalize import (
     normalize_question as normalize_wb_question,

@@ -294,7 +294,7 @@ def test_backfill_since_a_date_reads_only_newer_items(wb_connection, ozon_connec
         e["event_id"] for c in truth["wb"]["chats"] for e in c["events"] if e["add_timestamp"] >= cut * 1000
     }
 
-    from integrations.wildberries.normalize import parse_datetime
+    from integrations.parsing import parse_datetime
 
     stamps = sorted(parse_datetime(q["published_at"]).timestamp() for q in truth["ozon"]["questions"])
     cut = int(stamps[len(stamps) // 2]) + 1
