@@ -281,19 +281,18 @@ SANDBOX_SECRET = env.str("SANDBOX_SECRET", default="agentiq-sandbox-dev-secret" 
 # `make run` sets MARKETPLACE_SANDBOX=true: every marketplace URL then defaults to the sandbox, so a
 # demo works with no marketplace account and no internet. An explicit *_BASE_URL still wins.
 MARKETPLACE_SANDBOX = env.bool("MARKETPLACE_SANDBOX", default=False)
-_SANDBOX = MARKETPLACE_SANDBOX
 WB_FEEDBACKS_BASE_URL = env.str(
-    "WB_FEEDBACKS_BASE_URL", default=SANDBOX_URL if _SANDBOX else "https://feedbacks-api.wildberries.ru"
+    "WB_FEEDBACKS_BASE_URL", default=SANDBOX_URL if MARKETPLACE_SANDBOX else "https://feedbacks-api.wildberries.ru"
 )
 WB_CHAT_BASE_URL = env.str(
-    "WB_CHAT_BASE_URL", default=SANDBOX_URL if _SANDBOX else "https://buyer-chat-api.wildberries.ru"
+    "WB_CHAT_BASE_URL", default=SANDBOX_URL if MARKETPLACE_SANDBOX else "https://buyer-chat-api.wildberries.ru"
 )
 # `{basket}` is the two-digit basket number computed from the nmId.
 WB_CDN_BASE_URL = env.str(
     "WB_CDN_BASE_URL",
-    default=SANDBOX_URL + "/cdn/basket-{basket}" if _SANDBOX else "https://basket-{basket}.wbbasket.ru",
+    default=SANDBOX_URL + "/cdn/basket-{basket}" if MARKETPLACE_SANDBOX else "https://basket-{basket}.wbbasket.ru",
 )
-OZON_BASE_URL = env.str("OZON_BASE_URL", default=SANDBOX_URL if _SANDBOX else "https://api-seller.ozon.ru")
+OZON_BASE_URL = env.str("OZON_BASE_URL", default=SANDBOX_URL if MARKETPLACE_SANDBOX else "https://api-seller.ozon.ru")
 MARKETPLACE_TIMEOUT_SECONDS = env.float("MARKETPLACE_TIMEOUT_SECONDS", default=15.0)
 
 # --- E-mail (notices to shop owners, e.g. a WB token about to expire) ---------------------------
