@@ -169,6 +169,19 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def pids_named(*names: str) -> list[int]:
+    """Every process whose command name is one of `names` (the database and broker servers)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def machine_busy_seconds() -> float:
     """CPU time the whole machine spent not idle (all cores), for the share our processes took."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -274,6 +287,7 @@ def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str, p
 
     before = http_json(f"{sandbox_url}/sandbox/stats")
     cpu_before = {name: cpu_seconds(group) for name, group in pids.items()}
+    servers_before = {pid: cpu_seconds([pid]) for pid in pids_named("postgres", "redis-server")}
     busy_before = machine_busy_seconds()
     start_at = timezone.now()
     Connection.objects.filter(pk__in=ids).update(next_sync_at=start_at, backoff_until=None)
@@ -288,6 +302,10 @@ def run_cycle(*, ids: list[int], sandbox_url: str, timeout: float, label: str, p
         time.sleep(0.2)
     cycle_s = time.monotonic() - started
     cpu = {f"{name}_cpu_s": round(cpu_seconds(group) - cpu_before[name], 1) for name, group in pids.items()}
+    for name, comm in (("postgres", "postgres"), ("redis", "redis-server")):
+        # Backends started during the cycle count from zero.
+        spent = sum(cpu_seconds([pid]) - servers_before.get(pid, 0.0) for pid in pids_named(comm))
+        cpu[f"{name}_cpu_s"] = round(spent, 1)
     cpu["machine_busy_cpu_s"] = round(machine_busy_seconds() - busy_before, 1)
     after = http_json(f"{sandbox_url}/sandbox/stats")
     runs = SyncRun.objects.filter(connection_id__in=ids, started_at__gte=start_at).aggregate(

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from integrations import services
 from integrations.models import Connection, SyncRun
-from integrations.sync_lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursor
+from integrations.sync_lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class _Run:
     failure: BaseException | None = None  # the first non-rate-limit error, for the connection's health
     retry_after: float = 0.0  # the longest wait a marketplace asked for
     more_pending: bool = False  # a stream hit the page cap; come back soon
-    pending_cursors: dict[str, tuple[dict, bool]] = field(default_factory=dict)  # stream → (value, row exists)
+    pending_cursors: dict[str, dict] = field(default_factory=dict)  # stream → cursor moved with no data to write
 
     def record_error(self, *, stream: str, error: BaseException) -> None:
         from integrations.errors import IntegrationError, RateLimited
@@ -141,7 +141,7 @@ class _Buffer:
 
     def __init__(self, connection: Connection, *, stored: dict[str, Any]) -> None:
         self.connection = connection
-        self.exists = set(stored)  # streams with a cursor row
+        self.saved = dict(stored)  # stream → the cursor the database holds; an unchanged one is not rewritten
         self.records: list[Any] = []
         self.quarantined: dict[str, list[Any]] = {}
         self.cursors: dict[str, dict] = {}  # stream → cursor reached by the buffered pages
@@ -159,9 +159,13 @@ class _Buffer:
     def flush(self, *, run: _Run, lease: Lease) -> None:
         from interactions.services import upsert_records
 
+        moved = {stream: value for stream, value in self.cursors.items() if value != self.saved.get(stream, {})}
         if not self.has_data:
-            for stream, value in self.cursors.items():  # cursor moves with nothing to write: at the end
-                run.pending_cursors[stream] = (value, stream in self.exists)
+            for stream in self.cursors:  # cursor moves with nothing to write: at the end, with the run
+                if stream in moved:
+                    run.pending_cursors[stream] = moved[stream]
+                else:
+                    run.pending_cursors.pop(stream, None)
             self.cursors = {}
             return
         lease.keep(now=timezone.now())
@@ -172,10 +176,9 @@ class _Buffer:
                 run.updated += result.updated
             for stream, entries in self.quarantined.items():
                 run.quarantined += quarantine_items(self.connection, stream=stream, entries=entries)
-            for stream, value in self.cursors.items():
-                save_cursor(self.connection, stream=stream, value=value, exists=stream in self.exists)
+            save_cursors(self.connection.pk, moved)
+        self.saved.update(moved)
         for stream in self.cursors:
-            self.exists.add(stream)
             run.pending_cursors.pop(stream, None)
         self.records, self.quarantined, self.cursors = [], {}, {}
 
@@ -270,7 +273,7 @@ def _walk_stream(
         run.pages += 1
         run.fetched += len(page.records) + len(page.quarantined)
         run.product_ids.update(int(nm_id) for nm_id in page.product_ids or ())
-        if page.records or page.quarantined or page.cursor != cursor or stream not in buffer.exists:
+        if page.records or page.quarantined or page.cursor != cursor:
             buffer.add(stream=stream, page=page)
         if len(buffer.records) >= flush_at:
             _flush(buffer, run=run, lease=lease)
@@ -351,15 +354,7 @@ def _finish(connection: Connection, *, run: _Run, lease: Lease) -> SyncRun:
         fields.update(services.failure_fields(connection=connection, error=health_error, now=finished_at))
     else:
         fields.update(services.success_fields(now=finished_at))
-    for stream, (value, exists) in run.pending_cursors.items():
-        if not exists:
-            save_cursor(connection, stream=stream, value=value, exists=False)
-    lease.finish(
-        run=sync_run,
-        connection_fields=fields,
-        cursors={stream: value for stream, (value, exists) in run.pending_cursors.items() if exists},
-        now=finished_at,
-    )
+    lease.finish(run=sync_run, connection_fields=fields, cursors=run.pending_cursors, now=finished_at)
     if run.product_ids:
         _refresh_cards_later(sorted(run.product_ids))
     return sync_run

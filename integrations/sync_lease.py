@@ -106,10 +106,7 @@ class Lease:
         the database two round trips in all, the claim and this.
         """
         if db.vendor != "postgresql":
-            for stream, value in cursors.items():
-                SyncCursor.objects.filter(connection_id=self.connection_id, stream=stream).update(
-                    value=value, updated_at=now
-                )
+            save_cursors(self.connection_id, cursors, now=now)
             run.save()
             Connection.objects.filter(pk=self.connection_id, sync_lock_until=self.until).update(
                 sync_lock_until=None, last_run=run, **connection_fields
@@ -120,16 +117,9 @@ class Lease:
         # Only placeholders and column names from the models go into this SQL, never values.
         parts, params = [], []
         if cursors:
-            rows = ", ".join(["(%s, %s::jsonb)"] * len(cursors))
-            parts.append(
-                "cur AS (UPDATE integrations_synccursor c SET value = v.value, updated_at = %s "  # noqa: S608
-                f"FROM (VALUES {rows}) AS v(stream, value) "
-                "WHERE c.connection_id = %s AND c.stream = v.stream)"
-            )
-            params.append(now)
-            for stream, value in cursors.items():
-                params += [stream, json.dumps(value)]
-            params.append(self.connection_id)
+            sql, cursor_params = _cursors_upsert(self.connection_id, cursors, now=now)
+            parts.append(f"cur AS ({sql})")
+            params += cursor_params
         run_fields = [f for f in SyncRun._meta.concrete_fields if not f.primary_key]
         parts.append(
             f"run AS (INSERT INTO integrations_syncrun ({', '.join(quote(f.column) for f in run_fields)}) "  # noqa: S608
@@ -159,11 +149,32 @@ class Lease:
             self.until = None
 
 
-def save_cursor(connection: Connection, *, stream: str, value: dict, exists: bool) -> None:
-    if exists:
-        SyncCursor.objects.filter(connection=connection, stream=stream).update(value=value, updated_at=timezone.now())
-    else:
-        SyncCursor.objects.update_or_create(connection=connection, stream=stream, defaults={"value": value})
+def save_cursors(connection_id: int, cursors: dict[str, dict], *, now: datetime | None = None) -> None:
+    """Write the streams' cursors, creating the rows a first sync needs: one statement for all of them."""
+    if not cursors:
+        return
+    now = now or timezone.now()
+    if db.vendor != "postgresql":
+        for stream, value in cursors.items():
+            SyncCursor.objects.update_or_create(
+                connection_id=connection_id, stream=stream, defaults={"value": value, "updated_at": now}
+            )
+        return
+    sql, params = _cursors_upsert(connection_id, cursors, now=now)
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _cursors_upsert(connection_id: int, cursors: dict[str, dict], *, now: datetime) -> tuple[str, list[Any]]:
+    rows = ", ".join(["(%s, %s, %s::jsonb, %s)"] * len(cursors))
+    params: list[Any] = []
+    for stream, value in cursors.items():
+        params += [connection_id, stream, json.dumps(value), now]
+    sql = (
+        f"INSERT INTO integrations_synccursor (connection_id, stream, value, updated_at) VALUES {rows} "  # noqa: S608
+        "ON CONFLICT (connection_id, stream) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at"
+    )
+    return sql, params
 
 
 def quarantine_items(connection: Connection, *, stream: str, entries: list[Any]) -> int:

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from interactions.services.sla import sla_rules_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
 pytest_plugins = ["tests.sandbox_fixtures"]
@@ -19,10 +20,13 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Throttle counts and cached runtime settings must not leak between tests (Redis is shared in CI).
+    # Throttle counts, cached runtime settings and SLA rules must not leak between tests (Redis is shared
+    # in CI; ids are reused after a rollback).
     cache.clear()
+    sla_rules_changed()
     yield
     cache.clear()
+    sla_rules_changed()
 
 
 @pytest.fixture

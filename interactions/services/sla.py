@@ -3,6 +3,7 @@ kind and priority each narrowing it)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,9 +19,27 @@ class SLATimes:
     due_at: datetime
 
 
+# Every sync batch needs its seller's rules, and rules change rarely: they are kept per process for
+# a minute. Saving or deleting a rule clears this process's copy at once; other processes see the
+# change within RULES_CACHE_SECONDS.
+RULES_CACHE_SECONDS = 60.0
+_rules_cache: dict[int, tuple[float, list[SLARule]]] = {}
+
+
 def sla_rules_for_seller(*, seller_id: int) -> list[SLARule]:
-    """Every active rule that can apply to this seller: theirs and the global ones (one query)."""
-    return list(SLARule.objects.filter(Q(seller_id=seller_id) | Q(seller__isnull=True), is_active=True))
+    """Every active rule that can apply to this seller: theirs and the global ones (one query, or none)."""
+    now = time.monotonic()
+    cached = _rules_cache.get(seller_id)
+    if cached is not None and now - cached[0] < RULES_CACHE_SECONDS:
+        return cached[1]
+    rules = list(SLARule.objects.filter(Q(seller_id=seller_id) | Q(seller__isnull=True), is_active=True))
+    _rules_cache[seller_id] = (now, rules)
+    return rules
+
+
+def sla_rules_changed(**kwargs: object) -> None:
+    """Signal receiver (SLARule saved or deleted): forget every cached rule set."""
+    _rules_cache.clear()
 
 
 def _specificity(rule: SLARule) -> tuple[int, int, int, int, int]:

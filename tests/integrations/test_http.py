@@ -261,10 +261,10 @@ def test_retry_after_parsing():
     assert http.parse_retry_after({}, attempt=2) == 4.0
 
 
-def test_sessions_are_pooled_per_host():
-    a = http.session_for("http://127.0.0.1:8401/api/v1/feedbacks")
-    b = http.session_for("http://127.0.0.1:8401/api/v1/questions")
-    c = http.session_for("http://127.0.0.1:8402/x")
+def test_pools_are_kept_per_host():
+    a = http.pool_for("http://127.0.0.1:8401/api/v1/feedbacks")
+    b = http.pool_for("http://127.0.0.1:8401/api/v1/questions")
+    c = http.pool_for("http://127.0.0.1:8402/x")
     assert a is b and a is not c
 
 
