@@ -18,7 +18,18 @@ class SyncRunInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["-started_at"]
-    fields = ["started_at", "status", "duration_ms", "pages", "fetched", "created", "updated", "quarantined"]
+    fields = [
+        "started_at",
+        "finished_at",
+        "status",
+        "repeats",
+        "duration_ms",
+        "pages",
+        "fetched",
+        "created",
+        "updated",
+        "quarantined",
+    ]
     readonly_fields = fields
     show_change_link = True
 
@@ -103,7 +114,9 @@ class SyncRunAdmin(admin.ModelAdmin):
         "id",
         "connection",
         "started_at",
+        "finished_at",
         "status",
+        "repeats",
         "duration_ms",
         "pages",
         "fetched",

@@ -33,6 +33,7 @@ class SyncRunOutput(serializers.ModelSerializer):
             "updated",
             "quarantined",
             "errors",
+            "repeats",
         ]
 
     def get_errors(self, run: SyncRun) -> list[dict]:

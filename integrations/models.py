@@ -103,6 +103,8 @@ class SyncCursor(models.Model):
 
 
 class SyncRun(models.Model):
+    """One sync of a connection; a quiet run folds into the previous quiet row (`repeats`)."""
+
     class Status(models.TextChoices):
         RUNNING = "running", "идёт"
         OK = "ok", "успешно"
@@ -121,6 +123,9 @@ class SyncRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     quarantined = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # Quiet runs (nothing read, no error) that followed this one within QUIET_RUNS_FOLD_WINDOW are counted
+    # here instead of each writing a row: `finished_at` and `duration_ms` are then the latest run's.
+    repeats = models.PositiveIntegerField("тихих повторов", default=0)
 
     class Meta:
         verbose_name = "запуск синхронизации"
@@ -129,6 +134,13 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing read, nothing written, no error: a run that says only "still nothing new"."""
+        return self.status == self.Status.OK and not (
+            self.fetched or self.created or self.updated or self.quarantined or self.errors
+        )
 
 
 class QuarantinedItem(models.Model):

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 TOKEN_EXPIRY_WARNING = timedelta(days=7)
 ENQUEUED_GRACE = timedelta(minutes=5)
+# Sync history kept for the admin and the seller's "last runs"; older rows are pruned daily.
+SYNC_RUNS_KEPT = timedelta(days=30)
 FAILURE_BACKOFF_BASE_SECONDS = 30.0
 FAILURE_BACKOFF_CAP_SECONDS = 3600.0
 WB_TOKEN_MAX_LENGTH = 4096
@@ -303,6 +305,24 @@ def connections_claim_due(*, now: datetime, limit: int = 50_000) -> list[int]:
     if ids:
         Connection.objects.filter(pk__in=ids, next_sync_at__lte=now).update(next_sync_at=now + ENQUEUED_GRACE)
     return ids
+
+
+def sync_runs_prune(*, now: datetime, keep: timedelta = SYNC_RUNS_KEPT, batch: int = 10_000) -> int:
+    """Delete sync runs that finished before `now - keep`, in batches; a connection's last run stays."""
+    from integrations.models import SyncRun
+
+    cutoff = now - keep
+    last_runs = Connection.objects.filter(last_run__isnull=False).values("last_run_id")
+    deleted = 0
+    while True:
+        ids = list(
+            SyncRun.objects.filter(finished_at__lt=cutoff)
+            .exclude(pk__in=last_runs)
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += SyncRun.objects.filter(pk__in=ids).delete()[0]
 
 
 def _enqueue_sync(connection_id: int) -> None:

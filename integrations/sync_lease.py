@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection as db
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Connection, QuarantinedItem, SyncCursor, SyncRun
@@ -33,6 +34,10 @@ CLAIM_SQL_POSTGRES = (
     CLAIM_SQL + ", (SELECT COALESCE(json_object_agg(c.stream, c.value), '{}'::json) "
     "FROM integrations_synccursor c WHERE c.connection_id = integrations_connection.id) AS stored_cursors"
 )
+
+
+# Quiet runs fold into one SyncRun row for at most this long (see Lease.finish).
+QUIET_RUNS_FOLD_WINDOW = timedelta(hours=1)
 
 
 class LockLost(Exception):
@@ -102,16 +107,14 @@ class Lease:
     ) -> None:
         """Record the run, save the cursors that moved without data, update the connection, release.
 
-        On PostgreSQL it is one statement (data-modifying CTEs): a sync with nothing new then costs
-        the database two round trips in all, the claim and this.
+        A quiet run is folded into the connection's last run when that one was quiet too, started
+        less than QUIET_RUNS_FOLD_WINDOW ago and read the same streams: a shop with nothing new then
+        adds one row an hour, not one every 30 seconds. On PostgreSQL all of it is one statement
+        (data-modifying CTEs), so a sync with nothing new costs two round trips, the claim and this.
         """
+        fold_after = now - QUIET_RUNS_FOLD_WINDOW
         if db.vendor != "postgresql":
-            save_cursors(self.connection_id, cursors, now=now)
-            run.save()
-            Connection.objects.filter(pk=self.connection_id, sync_lock_until=self.until).update(
-                sync_lock_until=None, last_run=run, **connection_fields
-            )
-            self.until = None
+            self._finish_portable(run=run, connection_fields=connection_fields, cursors=cursors, fold_after=fold_after)
             return
         quote = db.ops.quote_name
         # Only placeholders and column names from the models go into this SQL, never values.
@@ -121,12 +124,33 @@ class Lease:
             parts.append(f"cur AS ({sql})")
             params += cursor_params
         run_fields = [f for f in SyncRun._meta.concrete_fields if not f.primary_key]
+        run_values = [f.get_db_prep_save(getattr(run, f.attname), connection=db) for f in run_fields]
+        if run.is_quiet:
+            parts.append(
+                "fold AS (UPDATE integrations_syncrun r SET repeats = r.repeats + 1, finished_at = %s, "
+                "duration_ms = %s FROM integrations_connection c WHERE c.id = %s AND r.id = c.last_run_id "
+                "AND r.status = %s AND r.fetched = 0 AND r.created = 0 AND r.updated = 0 AND r.quarantined = 0 "
+                "AND r.errors = '[]'::jsonb AND r.streams = %s::jsonb AND r.started_at >= %s RETURNING r.id)"
+            )
+            params += [
+                db.ops.adapt_datetimefield_value(run.finished_at),
+                run.duration_ms,
+                self.connection_id,
+                SyncRun.Status.OK,
+                json.dumps(run.streams),
+                db.ops.adapt_datetimefield_value(fold_after),
+            ]
+            insert_from = f"SELECT {', '.join(['%s'] * len(run_fields))} WHERE NOT EXISTS (SELECT 1 FROM fold)"  # noqa: S608
+            run_id = "COALESCE((SELECT id FROM fold), (SELECT id FROM run))"
+        else:
+            insert_from = f"VALUES ({', '.join(['%s'] * len(run_fields))})"
+            run_id = "(SELECT id FROM run)"
         parts.append(
-            f"run AS (INSERT INTO integrations_syncrun ({', '.join(quote(f.column) for f in run_fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(run_fields))}) RETURNING id)"
+            f"run AS (INSERT INTO integrations_syncrun ({', '.join(quote(f.column) for f in run_fields)}) "
+            f"{insert_from} RETURNING id)"
         )
-        params += [f.get_db_prep_save(getattr(run, f.attname), connection=db) for f in run_fields]
-        assignments = ["sync_lock_until = NULL", "last_run_id = (SELECT id FROM run)"]
+        params += run_values
+        assignments = ["sync_lock_until = NULL", f"last_run_id = {run_id}"]
         for name, value in connection_fields.items():
             field = Connection._meta.get_field(name)
             assignments.append(f"{quote(field.column)} = %s")
@@ -137,10 +161,36 @@ class Lease:
         )
         params += [self.connection_id, db.ops.adapt_datetimefield_value(self.until)]
         with db.cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM run", params)  # noqa: S608 (placeholders only)
+            cursor.execute(f"WITH {', '.join(parts)} SELECT {run_id}", params)
             run.pk = cursor.fetchone()[0]
         run._state.adding = False
         run._state.db = db.alias
+        self.until = None
+
+    def _finish_portable(
+        self, *, run: SyncRun, connection_fields: dict[str, Any], cursors: dict[str, dict], fold_after: datetime
+    ) -> None:
+        save_cursors(self.connection_id, cursors, now=run.finished_at)
+        last = None
+        if run.is_quiet:
+            last = (
+                SyncRun.objects.filter(
+                    pk=Connection.objects.filter(pk=self.connection_id).values("last_run_id")[:1],
+                    started_at__gte=fold_after,
+                )
+                .only("id", "status", "fetched", "created", "updated", "quarantined", "errors", "streams")
+                .first()
+            )
+        if last is not None and last.is_quiet and last.streams == run.streams:
+            SyncRun.objects.filter(pk=last.pk).update(
+                repeats=F("repeats") + 1, finished_at=run.finished_at, duration_ms=run.duration_ms
+            )
+            run.pk, run._state.adding, run._state.db = last.pk, False, db.alias
+        else:
+            run.save()
+        Connection.objects.filter(pk=self.connection_id, sync_lock_until=self.until).update(
+            sync_lock_until=None, last_run=run, **connection_fields
+        )
         self.until = None
 
     def release(self) -> None:

@@ -60,3 +60,9 @@ def refresh_product_cards(nm_ids: list[int]) -> None:
 def notify_expiring_tokens() -> int:
     """Daily: tell shop owners a week ahead that a WB token expires (once per token)."""
     return notifications.notify_expiring_tokens(now=timezone.now())
+
+
+@shared_task(name="integrations.tasks.prune_sync_runs", ignore_result=True)
+def prune_sync_runs() -> int:
+    """Daily: drop sync history older than `services.SYNC_RUNS_KEPT` (a connection's last run stays)."""
+    return services.sync_runs_prune(now=timezone.now())

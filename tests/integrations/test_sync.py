@@ -103,6 +103,35 @@ def test_resync_with_nothing_new_adds_nothing(quiet_sandbox, sandbox_shop):
     assert (Interaction.objects.count(), Message.objects.count(), InteractionEvent.objects.count()) == counts
 
 
+def test_quiet_runs_fold_into_one_row_and_leave_the_cursors_alone(quiet_sandbox, sandbox_shop):
+    connection = sandbox_connection(sandbox_shop)
+    sync_until_done(connection)
+    cursors = {c.stream: (c.value, c.updated_at) for c in SyncCursor.objects.filter(connection=connection)}
+
+    first_quiet = sync_connection(connection_id=connection.pk)
+    rows = SyncRun.objects.filter(connection=connection).count()
+    again = [sync_connection(connection_id=connection.pk) for _ in range(3)]
+
+    assert first_quiet.is_quiet
+    assert {run.pk for run in again} == {first_quiet.pk}
+    assert SyncRun.objects.filter(connection=connection).count() == rows
+    folded = SyncRun.objects.get(pk=first_quiet.pk)
+    assert folded.repeats == 3 and folded.finished_at == again[-1].finished_at
+    connection.refresh_from_db()
+    assert connection.last_run_id == first_quiet.pk and connection.sync_lock_until is None
+    assert {c.stream: (c.value, c.updated_at) for c in SyncCursor.objects.filter(connection=connection)} == cursors
+
+    # News starts a row of its own, and the quiet run after it starts another.
+    sandbox_shop.add_traffic(reviews=1, marketplace="wb")
+    busy = sync_connection(connection_id=connection.pk)
+    quiet_again = sync_connection(connection_id=connection.pk)
+    assert busy.created == 1 and len({first_quiet.pk, busy.pk, quiet_again.pk}) == 3
+
+    # Past the fold window a quiet run starts a new row too.
+    SyncRun.objects.filter(pk=quiet_again.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    assert sync_connection(connection_id=connection.pk).pk != quiet_again.pk
+
+
 def test_a_buyers_new_message_reopens_the_chat(quiet_sandbox, sandbox_shop):
     connection = sandbox_connection(sandbox_shop)
     sync_until_done(connection)

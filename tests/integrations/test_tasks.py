@@ -121,3 +121,23 @@ def test_sandbox_demo_connect_is_idempotent_and_fills_the_inbox(sandbox, seller,
     for connection in first:
         sync_connection(connection_id=connection.pk)
     assert set(Interaction.objects.filter(seller=seller).values_list("marketplace", flat=True)) == {"wb", "ozon"}
+
+
+@pytest.mark.django_db
+def test_prune_sync_runs_keeps_recent_history_and_every_last_run():
+    from integrations.models import SyncRun
+    from integrations.services import SYNC_RUNS_KEPT
+
+    now = timezone.now()
+    old = now - SYNC_RUNS_KEPT - timedelta(days=1)
+    quiet = ConnectionFactory()
+    busy = ConnectionFactory()
+    quiet_last = SyncRun.objects.create(connection=quiet, started_at=old, finished_at=old, status="ok")
+    quiet.last_run = quiet_last
+    quiet.save(update_fields=["last_run"])
+    stale = [SyncRun.objects.create(connection=busy, started_at=old, finished_at=old, status="ok") for _ in range(3)]
+    recent = SyncRun.objects.create(connection=busy, started_at=now, finished_at=now, status="ok")
+
+    assert tasks.prune_sync_runs() == len(stale)
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {quiet_last.pk, recent.pk}
+    assert tasks.prune_sync_runs() == 0
