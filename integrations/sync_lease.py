@@ -29,10 +29,15 @@ CLAIM_SQL = (
     "RETURNING id, seller_id, marketplace, name, wb_token, ozon_client_id, ozon_api_key, account_id, streams, "
     "status, is_enabled, consecutive_failures, token_expires_at"
 )
-# The same, also returning the stream cursors, saving a round trip per sync.
+# The same, also returning the stream cursors and, when the last run was quiet and recent (started
+# after the last parameter), its streams: the finish then knows whether a quiet run folds into it.
 CLAIM_SQL_POSTGRES = (
-    CLAIM_SQL + ", (SELECT COALESCE(json_object_agg(c.stream, c.value), '{}'::json) "
-    "FROM integrations_synccursor c WHERE c.connection_id = integrations_connection.id) AS stored_cursors"
+    CLAIM_SQL  # noqa: S608 (constant SQL)
+    + ", (SELECT COALESCE(json_object_agg(c.stream, c.value), '{}'::json) "
+    "FROM integrations_synccursor c WHERE c.connection_id = integrations_connection.id) AS stored_cursors, "
+    "last_run_id, (SELECT r.streams FROM integrations_syncrun r WHERE r.id = integrations_connection.last_run_id "
+    "AND r.status = 'ok' AND r.fetched = 0 AND r.created = 0 AND r.updated = 0 AND r.quarantined = 0 "
+    "AND r.errors = '[]'::jsonb AND r.started_at >= %s) AS quiet_run_streams"
 )
 
 
@@ -73,18 +78,28 @@ class Lease:
         self.connection_id = connection_id
         self.lease = lease
         self.until: datetime | None = None
+        self.quiet_run: tuple[int, list[str]] | None = None  # (id, streams) of a last run a quiet one may fold into
 
     def claim(self, *, now: datetime) -> tuple[Connection, dict[str, Any]] | None:
         """The connection and its stored cursors, or None when it is being synced or may not sync."""
         until = now + self.lease
-        sql = CLAIM_SQL_POSTGRES if db.vendor == "postgresql" else CLAIM_SQL
         adapt = db.ops.adapt_datetimefield_value
         params = [adapt(until), self.connection_id, Connection.Status.INVALID, Connection.Status.DISABLED, adapt(now)]
+        if db.vendor == "postgresql":
+            sql = CLAIM_SQL_POSTGRES
+            params.append(adapt(now - QUIET_RUNS_FOLD_WINDOW))
+        else:
+            sql = CLAIM_SQL
         rows = list(Connection.objects.raw(sql, params))
         if not rows:
             return None
         self.until = until
         connection = rows[0]
+        quiet_streams = getattr(connection, "quiet_run_streams", None)
+        if quiet_streams is not None:
+            # Django's psycopg setup leaves jsonb as text; `json` columns (the cursors) arrive decoded.
+            streams = json.loads(quiet_streams) if isinstance(quiet_streams, str) else quiet_streams
+            self.quiet_run = (connection.last_run_id, streams)
         stored = getattr(connection, "stored_cursors", None)
         if stored is None:
             stored = dict(SyncCursor.objects.filter(connection_id=connection.pk).values_list("stream", "value"))
@@ -123,34 +138,22 @@ class Lease:
             sql, cursor_params = _cursors_upsert(self.connection_id, cursors, now=now)
             parts.append(f"cur AS ({sql})")
             params += cursor_params
-        run_fields = [f for f in SyncRun._meta.concrete_fields if not f.primary_key]
-        run_values = [f.get_db_prep_save(getattr(run, f.attname), connection=db) for f in run_fields]
-        if run.is_quiet:
+        assignments = ["sync_lock_until = NULL"]
+        if run.is_quiet and self.quiet_run is not None and self.quiet_run[1] == run.streams:
+            run.pk = self.quiet_run[0]
             parts.append(
-                "fold AS (UPDATE integrations_syncrun r SET repeats = r.repeats + 1, finished_at = %s, "
-                "duration_ms = %s FROM integrations_connection c WHERE c.id = %s AND r.id = c.last_run_id "
-                "AND r.status = %s AND r.fetched = 0 AND r.created = 0 AND r.updated = 0 AND r.quarantined = 0 "
-                "AND r.errors = '[]'::jsonb AND r.streams = %s::jsonb AND r.started_at >= %s RETURNING r.id)"
+                "run AS (UPDATE integrations_syncrun SET repeats = repeats + 1, finished_at = %s, duration_ms = %s "
+                "WHERE id = %s RETURNING id)"
             )
-            params += [
-                db.ops.adapt_datetimefield_value(run.finished_at),
-                run.duration_ms,
-                self.connection_id,
-                SyncRun.Status.OK,
-                json.dumps(run.streams),
-                db.ops.adapt_datetimefield_value(fold_after),
-            ]
-            insert_from = f"SELECT {', '.join(['%s'] * len(run_fields))} WHERE NOT EXISTS (SELECT 1 FROM fold)"  # noqa: S608
-            run_id = "COALESCE((SELECT id FROM fold), (SELECT id FROM run))"
+            params += [db.ops.adapt_datetimefield_value(run.finished_at), run.duration_ms, run.pk]
         else:
-            insert_from = f"VALUES ({', '.join(['%s'] * len(run_fields))})"
-            run_id = "(SELECT id FROM run)"
-        parts.append(
-            f"run AS (INSERT INTO integrations_syncrun ({', '.join(quote(f.column) for f in run_fields)}) "
-            f"{insert_from} RETURNING id)"
-        )
-        params += run_values
-        assignments = ["sync_lock_until = NULL", f"last_run_id = {run_id}"]
+            run_fields = [f for f in SyncRun._meta.concrete_fields if not f.primary_key]
+            parts.append(
+                f"run AS (INSERT INTO integrations_syncrun ({', '.join(quote(f.column) for f in run_fields)}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * len(run_fields))}) RETURNING id)"
+            )
+            params += [f.get_db_prep_save(getattr(run, f.attname), connection=db) for f in run_fields]
+            assignments.append("last_run_id = (SELECT id FROM run)")
         for name, value in connection_fields.items():
             field = Connection._meta.get_field(name)
             assignments.append(f"{quote(field.column)} = %s")
@@ -161,11 +164,15 @@ class Lease:
         )
         params += [self.connection_id, db.ops.adapt_datetimefield_value(self.until)]
         with db.cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(parts)} SELECT {run_id}", params)
-            run.pk = cursor.fetchone()[0]
+            cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM run", params)  # noqa: S608 (placeholders only)
+            row = cursor.fetchone()
+        self.until = None
+        if row is None:  # the quiet run to fold into was deleted meanwhile (admin): this one goes unrecorded
+            run.pk = None
+            return
+        run.pk = row[0]
         run._state.adding = False
         run._state.db = db.alias
-        self.until = None
 
     def _finish_portable(
         self, *, run: SyncRun, connection_fields: dict[str, Any], cursors: dict[str, dict], fold_after: datetime
