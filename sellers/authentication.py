@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 
@@ -28,3 +29,9 @@ class SellerJWTAuthentication(JWTAuthentication):
         super().__init__(*args, **kwargs)
         # simplejwt's own checks (active user, revoked token) stay as they are; only the query changes.
         self.user_model = _UsersWithSeller(self.user_model)
+
+
+class SellerJWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme (Bearer JWT) for the subclass; spectacular matches exact classes."""
+
+    target_class = "sellers.authentication.SellerJWTAuthentication"

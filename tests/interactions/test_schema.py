@@ -40,3 +40,13 @@ def test_inbox_endpoints_are_documented():
     assert {"kind", "status", "q", "cursor", "assigned_to", "rating_min", "created_from"} <= list_params
     stats_params = {p["name"] for p in schema["paths"]["/api/stats"]["get"]["parameters"]}
     assert {"from", "to"} <= stats_params
+
+
+def test_endpoints_declare_bearer_jwt():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert {"jwtAuth": []} in schema["paths"]["/api/interactions"]["get"]["security"]
