@@ -45,7 +45,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--threads", type=int, default=32, help="threads per worker (each holds a DB connection)")
+    parser.add_argument("--threads", type=int, default=12, help="threads per worker (each holds a DB connection)")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/agentiq_bench_sync")
