@@ -37,14 +37,25 @@ def _check_wb(connection: Any) -> dict:
         result["token_expires_at"] = info.expires_at.isoformat()
     result["read_only"] = info.read_only
     result["base_token"] = auth.base_token  # WB allows a Base token ~5 requests an hour: too few to keep up
-    # Cheap counters: one request each, no lists.
-    result["unanswered_feedbacks"] = wb_feedbacks.count_unanswered(auth)["count_unanswered"]
-    result["streams"][WB_FEEDBACKS] = "ok"
-    result["unanswered_questions"] = wb_questions.count_unanswered(auth)["count_unanswered"]
-    result["streams"][WB_QUESTIONS] = "ok"
-    wb_chats.list_chats(auth)
-    result["streams"][WB_CHATS] = "ok"
+    # Only the API categories this connection reads: a token without the chat category is fine for
+    # feedbacks and questions, and WB would answer its chat request with 401. Cheap calls, no lists.
+    streams = _wb_streams(connection)
+    if WB_FEEDBACKS in streams:
+        result["unanswered_feedbacks"] = wb_feedbacks.count_unanswered(auth)["count_unanswered"]
+        result["streams"][WB_FEEDBACKS] = "ok"
+    if WB_QUESTIONS in streams:
+        result["unanswered_questions"] = wb_questions.count_unanswered(auth)["count_unanswered"]
+        result["streams"][WB_QUESTIONS] = "ok"
+    if WB_CHATS in streams:
+        wb_chats.list_chats(auth)
+        result["streams"][WB_CHATS] = "ok"
     return result
+
+
+def _wb_streams(connection: Any) -> list[str]:
+    """The connection's streams (set from the token's categories when it was saved), or all of WB's."""
+    wanted = list(getattr(connection, "streams", None) or [])
+    return wanted or [WB_FEEDBACKS, WB_QUESTIONS, WB_CHATS]
 
 
 def _check_ozon(connection: Any) -> dict:

@@ -323,6 +323,21 @@ class TestCheck:
         assert body["connection"]["status"] == "active"
         assert_no_secret(response, sandbox_shop.wb_token)
 
+    def test_a_feedbacks_only_token_is_checked_on_its_own_streams(self, owner_client, seller, sandbox_shop):
+        from tests.factories import sandbox_connection
+
+        token = sandbox_shop.mint_wb_token(categories=("feedbacks",))
+        connection = sandbox_connection(
+            sandbox_shop, seller=seller, wb_token=token, streams=["wb_feedbacks", "wb_questions"]
+        )
+
+        response = owner_client.post(f"{detail_url(connection.pk)}/check")
+
+        assert response.status_code == 200, response.json()
+        assert set(response.json()["result"]["streams"]) == {"wb_feedbacks", "wb_questions"}
+        connection.refresh_from_db()
+        assert connection.status == Connection.Status.ACTIVE
+
     def test_rejected_key_is_a_400_in_words_and_marks_it_invalid(self, owner_client, seller, sandbox_shop):
         from tests.factories import sandbox_connection
 
