@@ -12,24 +12,27 @@ from django.utils.html import format_html
 
 from integrations.models import Connection, ProductCard, QuarantinedItem, SyncCursor, SyncRun
 
+# What a sync run shows, in the connection's inline and in the runs' own list.
+SYNC_RUN_COLUMNS = [
+    "started_at",
+    "finished_at",
+    "status",
+    "repeats",
+    "duration_ms",
+    "pages",
+    "fetched",
+    "created",
+    "updated",
+    "quarantined",
+]
+
 
 class SyncRunInline(admin.TabularInline):
     model = SyncRun
     extra = 0
     can_delete = False
     ordering = ["-started_at"]
-    fields = [
-        "started_at",
-        "finished_at",
-        "status",
-        "repeats",
-        "duration_ms",
-        "pages",
-        "fetched",
-        "created",
-        "updated",
-        "quarantined",
-    ]
+    fields = SYNC_RUN_COLUMNS
     readonly_fields = fields
     show_change_link = True
 
@@ -110,21 +113,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "connection",
-        "started_at",
-        "finished_at",
-        "status",
-        "repeats",
-        "duration_ms",
-        "pages",
-        "fetched",
-        "created",
-        "updated",
-        "quarantined",
-        "error_count",
-    ]
+    list_display = ["id", "connection", *SYNC_RUN_COLUMNS, "error_count"]
     list_filter = ["status", "connection__marketplace"]
     list_select_related = ["connection", "connection__seller"]
     search_fields = ["connection__name", "connection__seller__name"]

@@ -9,7 +9,15 @@ from integrations.ozon import chats as ozon_chats
 from integrations.ozon import questions as ozon_questions
 from integrations.ozon import reviews as ozon_reviews
 from integrations.ozon.client import ozon_auth
-from integrations.streams import OZON_CHATS, OZON_QUESTIONS, OZON_REVIEWS, WB_CHATS, WB_FEEDBACKS, WB_QUESTIONS
+from integrations.streams import (
+    OZON_CHATS,
+    OZON_QUESTIONS,
+    OZON_REVIEWS,
+    WB_CHATS,
+    WB_FEEDBACKS,
+    WB_QUESTIONS,
+    streams_for,
+)
 from integrations.wildberries import chats as wb_chats
 from integrations.wildberries import feedbacks as wb_feedbacks
 from integrations.wildberries import questions as wb_questions
@@ -39,7 +47,7 @@ def _check_wb(connection: Any) -> dict:
     result["base_token"] = auth.base_token  # WB allows a Base token ~5 requests an hour: too few to keep up
     # Only the API categories this connection reads: a token without the chat category is fine for
     # feedbacks and questions, and WB would answer its chat request with 401. Cheap calls, no lists.
-    streams = _wb_streams(connection)
+    streams = streams_for(connection)
     if WB_FEEDBACKS in streams:
         result["unanswered_feedbacks"] = wb_feedbacks.count_unanswered(auth)["count_unanswered"]
         result["streams"][WB_FEEDBACKS] = "ok"
@@ -50,12 +58,6 @@ def _check_wb(connection: Any) -> dict:
         wb_chats.list_chats(auth)
         result["streams"][WB_CHATS] = "ok"
     return result
-
-
-def _wb_streams(connection: Any) -> list[str]:
-    """The connection's streams (set from the token's categories when it was saved), or all of WB's."""
-    wanted = list(getattr(connection, "streams", None) or [])
-    return wanted or [WB_FEEDBACKS, WB_QUESTIONS, WB_CHATS]
 
 
 def _check_ozon(connection: Any) -> dict:

@@ -29,6 +29,17 @@ STREAMS_BY_MARKETPLACE: dict[str, list[str]] = {
 MAX_RAW_CHARS = 50_000
 
 
+def streams_for(connection: Any, wanted: list[str] | None = None) -> list[str]:
+    """The streams a connection reads: its marketplace's, narrowed to `connection.streams` when set (a WB
+    token without the chat category), and to `wanted` when given."""
+    names = list(STREAMS_BY_MARKETPLACE.get(connection.marketplace, []))
+    if connection.streams:
+        names = [name for name in names if name in connection.streams]
+    if wanted:
+        names = [name for name in names if name in wanted]
+    return names
+
+
 @dataclass
 class QuarantineEntry:
     external_id: str

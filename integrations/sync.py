@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from integrations import services
 from integrations.models import Connection, SyncRun
+from integrations.streams import streams_for
 from integrations.sync_lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
 
 logger = logging.getLogger(__name__)
@@ -120,17 +121,6 @@ def sync_connection(
         raise
 
 
-def _streams_for(connection: Connection, wanted: list[str] | None) -> list[str]:
-    from integrations.streams import STREAMS_BY_MARKETPLACE
-
-    names = list(STREAMS_BY_MARKETPLACE.get(connection.marketplace, []))
-    if connection.streams:
-        names = [name for name in names if name in connection.streams]
-    if wanted:
-        names = [name for name in names if name in wanted]
-    return names
-
-
 class _Buffer:
     """Pages read but not written yet, from one or more streams, with the cursor each stream reached.
 
@@ -197,7 +187,7 @@ def _walk_streams(
 
     buffer = _Buffer(connection, stored=stored)
     try:
-        for stream in _streams_for(connection, streams):
+        for stream in streams_for(connection, streams):
             run.streams.append(stream)
             try:
                 _walk_stream(

@@ -127,9 +127,8 @@ class Lease:
         adds one row an hour, not one every 30 seconds. On PostgreSQL all of it is one statement
         (data-modifying CTEs), so a sync with nothing new costs two round trips, the claim and this.
         """
-        fold_after = now - QUIET_RUNS_FOLD_WINDOW
         if db.vendor != "postgresql":
-            self._finish_portable(run=run, connection_fields=connection_fields, cursors=cursors, fold_after=fold_after)
+            self._finish_portable(run=run, connection_fields=connection_fields, cursors=cursors, now=now)
             return
         quote = db.ops.quote_name
         # Only placeholders and column names from the models go into this SQL, never values.
@@ -175,9 +174,11 @@ class Lease:
         run._state.db = db.alias
 
     def _finish_portable(
-        self, *, run: SyncRun, connection_fields: dict[str, Any], cursors: dict[str, dict], fold_after: datetime
+        self, *, run: SyncRun, connection_fields: dict[str, Any], cursors: dict[str, dict], now: datetime
     ) -> None:
-        save_cursors(self.connection_id, cursors, now=run.finished_at)
+        """The same as `finish` in several statements, for SQLite (the claim told nothing of the last run)."""
+        fold_after = now - QUIET_RUNS_FOLD_WINDOW
+        save_cursors(self.connection_id, cursors, now=now)
         last = None
         if run.is_quiet:
             last = (
