@@ -194,6 +194,8 @@ def test_edited_review_pair_is_linked_both_ways(wb):
 
 
 def test_questions_three_patch_forms(wb, sandbox_shop):
+    # A generated shop's history may hold fewer than two unanswered questions: make sure of two.
+    sandbox_shop.add_traffic(questions=2, marketplace="wb")
     questions = wb("GET", "/api/v1/questions", params={"isAnswered": "false", "take": 100, "skip": 0}).json()["data"][
         "questions"
     ]
