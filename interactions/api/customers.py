@@ -34,10 +34,7 @@ class CustomerListApi(APIView):
     def get(self, request: Request) -> Response:
         serializer = self.FilterInput(data=request.query_params)
         serializer.is_valid(raise_exception=True)
-        try:
-            rows, next_cursor = selectors.customer_list(seller=seller_for_request(request), **serializer.validated_data)
-        except selectors.CursorError as exc:
-            raise serializers.ValidationError({"cursor": ["Неверный курсор страницы."]}) from exc
+        rows, next_cursor = selectors.customer_list(seller=seller_for_request(request), **serializer.validated_data)
         return Response(self.Output({"results": rows, "next_cursor": next_cursor}).data)
 
 

@@ -88,17 +88,14 @@ class InteractionListApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         ordering, cursor, limit = data.pop("ordering"), data.pop("cursor", None), data.pop("limit")
-        try:
-            page = selectors.inbox_list(
-                seller=seller_for_request(request),
-                user=request.user,
-                filters=data,
-                ordering=ordering,
-                cursor=cursor,
-                limit=limit,
-            )
-        except selectors.CursorError as exc:
-            raise serializers.ValidationError({"cursor": ["Неверный курсор страницы."]}) from exc
+        page = selectors.inbox_list(
+            seller=seller_for_request(request),
+            user=request.user,
+            filters=data,
+            ordering=ordering,
+            cursor=cursor,
+            limit=limit,
+        )
         return Response(self.Output({"results": page.rows, "next_cursor": page.next_cursor}).data)
 
 

@@ -12,7 +12,7 @@ from agentiq.errors import NotFound
 from interactions.models import Customer, Interaction
 from interactions.selectors.keyset import SortKey, keyset_page
 
-CUSTOMER_KEYS = [SortKey("last_seen_at", descending=True, is_datetime=True), SortKey("id", descending=True)]
+CUSTOMER_KEYS = [SortKey("last_seen_at", descending=True), SortKey("id", descending=True)]
 CUSTOMER_INTERACTIONS_LIMIT = 50
 SUMMARY_OTHER_LIMIT = 10
 

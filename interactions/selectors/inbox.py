@@ -21,17 +21,17 @@ from interactions.selectors.keyset import SortKey, keyset_page
 ORDERINGS: dict[str, list[SortKey]] = {
     "default": [
         SortKey("attention_rank"),
-        SortKey("first_response_due_at", nullable=True, is_datetime=True),
+        SortKey("first_response_due_at", nullable=True),
         SortKey("priority_rank", descending=True),
-        SortKey("last_buyer_message_at", descending=True, nullable=True, is_datetime=True),
+        SortKey("last_buyer_message_at", descending=True, nullable=True),
         SortKey("id", descending=True),
     ],
     "newest": [
-        SortKey("last_message_at", descending=True, nullable=True, is_datetime=True),
+        SortKey("last_message_at", descending=True, nullable=True),
         SortKey("id", descending=True),
     ],
-    "oldest": [SortKey("created_at", is_datetime=True), SortKey("id")],
-    "due": [SortKey("first_response_due_at", nullable=True, is_datetime=True), SortKey("id")],
+    "oldest": [SortKey("created_at"), SortKey("id")],
+    "due": [SortKey("first_response_due_at", nullable=True), SortKey("id")],
 }
 PREVIEW_CHARS = 200
 LIST_COLUMNS = [

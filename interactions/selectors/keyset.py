@@ -10,15 +10,28 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import F, Model, Q, QuerySet
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import F, Field, Model, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
+from agentiq.errors import ApplicationError
 
-class CursorError(ValueError):
-    pass
+CURSOR_INVALID_MESSAGE = "Неверный курсор страницы."
+_INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
+_TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField"}
+
+
+class CursorError(ApplicationError):
+    """A cursor the API did not write for this ordering: a 400, and no value of it reaches a query."""
+
+    code = "invalid_cursor"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(CURSOR_INVALID_MESSAGE, extra={"errors": {"cursor": [CURSOR_INVALID_MESSAGE]}})
+        self.reason = reason  # for a developer; the seller sees the message
 
 
 @dataclass(frozen=True)
@@ -26,7 +39,6 @@ class SortKey:
     field: str
     descending: bool = False
     nullable: bool = False  # nulls always sort last
-    is_datetime: bool = False
 
     def order_by(self) -> OrderBy:
         expression = F(self.field)
@@ -81,22 +93,60 @@ def encode_cursor(*, ordering: str, keys: list[SortKey], row: Model) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(*, cursor: str, ordering: str, keys: list[SortKey]) -> list[Any]:
+def _column(model: type[Model], key: SortKey) -> Field:
+    field = model._meta.get_field(key.field)
+    return field.target_field if field.many_to_one else field
+
+
+def _cursor_value(column: Field, key: SortKey, value: Any) -> Any:
+    """The value as the column holds it, or CursorError: the type and range come from the model, not the client."""
+    if value is None:
+        if not key.nullable:
+            raise CursorError(f"{key.field} is never null")
+        return None
+    internal_type = column.get_internal_type()
+    if internal_type in _INTEGER_RANGES:
+        low, high = _INTEGER_RANGES[internal_type]
+        # bool is an int in Python; JSON true is not the number 1.
+        if type(value) is not int or not low <= value <= high:
+            raise CursorError(f"{key.field} needs an integer in [{low}, {high}]")
+        return value
+    if internal_type == "DateTimeField":
+        if not isinstance(value, str):
+            raise CursorError(f"{key.field} needs an ISO 8601 datetime")
+        try:
+            moment = datetime.fromisoformat(value)
+            if moment.utcoffset() is None:
+                raise CursorError(f"{key.field} has no timezone")
+            # Normalised here: an offset that pushes the instant past year 1 or 9999 fails now, not in the ORM.
+            return moment.astimezone(UTC)
+        except (ValueError, OverflowError) as exc:
+            raise CursorError(f"{key.field}: {exc}") from exc
+    if internal_type in _TEXT_TYPES:
+        if not isinstance(value, str) or (column.max_length is not None and len(value) > column.max_length):
+            raise CursorError(f"{key.field} needs a string that fits the column")
+        if "\x00" in value:  # PostgreSQL refuses NUL in text, even as a query parameter
+            raise CursorError(f"{key.field} holds a NUL character")
+        return value
+    if internal_type == "BooleanField":
+        if not isinstance(value, bool):
+            raise CursorError(f"{key.field} needs a boolean")
+        return value
+    raise TypeError(f"no cursor support for {internal_type} ({key.field})")  # a SortKey nobody should declare
+
+
+def decode_cursor(*, cursor: str, ordering: str, keys: list[SortKey], model: type[Model]) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if data["o"] != ordering or len(data["v"]) != len(keys):
-            raise CursorError("cursor does not match the ordering")
-        values = []
-        for key, value in zip(keys, data["v"], strict=True):
-            if value is not None and key.is_datetime:
-                value = datetime.fromisoformat(value)
-            elif value is not None and not isinstance(value, int | str):
-                raise CursorError("bad cursor value")
-            values.append(value)
-        return values
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise CursorError(str(exc)) from exc
+    except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:  # nesting deep enough to recurse out
+        raise CursorError(f"not base64 JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("o") != ordering:
+        raise CursorError("cursor does not match the ordering")
+    values = data.get("v")
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise CursorError("cursor does not match the sort keys")
+    return [_cursor_value(_column(model, key), key, value) for key, value in zip(keys, values, strict=True)]
 
 
 def keyset_page(
@@ -104,7 +154,9 @@ def keyset_page(
 ) -> tuple[list[Model], str | None]:
     """One page and the cursor of the next one (None at the end). One query: fetches limit + 1 rows."""
     if cursor:
-        queryset = queryset.filter(keyset_after(keys, decode_cursor(cursor=cursor, ordering=ordering, keys=keys)))
+        queryset = queryset.filter(
+            keyset_after(keys, decode_cursor(cursor=cursor, ordering=ordering, keys=keys, model=queryset.model))
+        )
     rows = list(queryset.order_by(*(k.order_by() for k in keys))[: limit + 1])
     if len(rows) <= limit:
         return rows, None
