@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +17,9 @@ from sellers.access import IsSellerMember, seller_for_request
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# No shop has data before 2000, and a year ahead is as far as anyone plans; outside it, date arithmetic overflows.
+EARLIEST_DAY = date(2000, 1, 1)
+DAYS_AHEAD = 365
 
 
 class StatsApi(APIView):
@@ -24,13 +27,36 @@ class StatsApi(APIView):
 
     @extend_schema_serializer(component_name="StatsFilter")
     class FilterInput(serializers.Serializer):
+        """`from`/`to` as `date_from`/`date_to`; the shop's today comes in the context."""
+
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
 
+        def _in_window(self, value: date) -> date:
+            latest = self.context["today"] + timedelta(days=DAYS_AHEAD)
+            if not EARLIEST_DAY <= value <= latest:
+                raise serializers.ValidationError(
+                    f"Дата должна быть между {EARLIEST_DAY:%d.%m.%Y} и {latest:%d.%m.%Y}."
+                )
+            return value
+
+        def validate_date_from(self, value: date) -> date:
+            return self._in_window(value)
+
+        def validate_date_to(self, value: date) -> date:
+            return self._in_window(value)
+
         def validate(self, attrs):
-            if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-                raise serializers.ValidationError({"date_to": ["Конец периода раньше начала."]})
-            return attrs
+            date_to = attrs.get("date_to") or self.context["today"]
+            date_from = attrs.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
+            if date_from > date_to:
+                if "date_to" in attrs:
+                    raise serializers.ValidationError({"date_to": ["Конец периода раньше начала."]})
+                # `to` is today by default: the seller typed only a start in the future.
+                raise serializers.ValidationError({"date_from": ["Начало периода позже сегодняшнего дня."]})
+            if (date_to - date_from).days >= MAX_DAYS:
+                raise serializers.ValidationError({"date_from": [f"Период не длиннее {MAX_DAYS} дней."]})
+            return {"date_from": date_from, "date_to": date_to}
 
     @extend_schema_serializer(component_name="Stats")
     class Output(serializers.Serializer):
@@ -72,22 +98,29 @@ class StatsApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="первый день (по времени магазина)"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="последний день включительно"),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description=(
+                    f"первый день (по времени магазина); по умолчанию за {DEFAULT_DAYS} дней до `to`; "
+                    f"не раньше {EARLIEST_DAY:%Y-%m-%d}; период не длиннее {MAX_DAYS} дней"
+                ),
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.DATE,
+                description=f"последний день включительно; по умолчанию сегодня; не позже чем через {DAYS_AHEAD} дней",
+            ),
         ],
         responses=Output,
     )
     def get(self, request: Request) -> Response:
         seller = seller_for_request(request)
+        today = datetime.now(ZoneInfo(seller.timezone or "Europe/Moscow")).date()
         # `from`/`to` on the wire (a Python keyword otherwise); errors are reported under the wire names.
         raw = {"date_from": request.query_params.get("from"), "date_to": request.query_params.get("to")}
-        serializer = self.FilterInput(data={k: v for k, v in raw.items() if v})
+        serializer = self.FilterInput(data={k: v for k, v in raw.items() if v}, context={"today": today})
         if not serializer.is_valid():
             names = {"date_from": "from", "date_to": "to"}
             raise serializers.ValidationError({names.get(k, k): v for k, v in serializer.errors.items()})
-        today = datetime.now(ZoneInfo(seller.timezone or "Europe/Moscow")).date()
-        date_to = serializer.validated_data.get("date_to") or today
-        date_from = serializer.validated_data.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
-        if (date_to - date_from).days >= MAX_DAYS:
-            raise serializers.ValidationError({"from": [f"Период не длиннее {MAX_DAYS} дней."]})
-        return Response(self.Output(selectors.stats_for(seller=seller, date_from=date_from, date_to=date_to)).data)
+        return Response(self.Output(selectors.stats_for(seller=seller, **serializer.validated_data)).data)

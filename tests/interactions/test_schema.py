@@ -40,6 +40,7 @@ def test_inbox_endpoints_are_documented():
     assert {"kind", "status", "q", "cursor", "assigned_to", "rating_min", "created_from"} <= list_params
     stats_params = {p["name"] for p in schema["paths"]["/api/stats"]["get"]["parameters"]}
     assert {"from", "to"} <= stats_params
+    assert not {"date_from", "date_to"} & stats_params  # the wire names only: the serializer's are internal
 
 
 def test_endpoints_declare_bearer_jwt():

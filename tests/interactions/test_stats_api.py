@@ -95,3 +95,74 @@ def test_stats_empty_range(owner_client, data):
 def test_stats_bad_range(owner_client, params, field):
     response = owner_client.get("/api/stats", params)
     assert response.status_code == 400 and field in response.json()["errors"]
+
+
+# The three cases of issue 14: date arithmetic past year 1 or 9999 was a 500.
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"to": "0001-01-01"}, "to"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "9999-12-30", "to": "9999-12-31"}, "from"),
+    ],
+)
+def test_issue_dates_at_the_ends_of_the_calendar_are_a_400(owner_client, params, field):
+    response = owner_client.get("/api/stats", params)
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert field in body["errors"]
+    assert "Дата должна быть между 01.01.2000" in body["errors"][field][0]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "1999-12-31", "to": "2000-01-10"}, "from"),
+        ({"from": "2000-01-01", "to": "2000-01-10"}, None),  # the first day of the window is in it
+        ({"to": "2000-01-10"}, None),  # `from` defaults to 30 days before, outside the window: not the seller's fault
+        ({"from": "0001-01-01"}, "from"),
+        ({"from": "today"}, "from"),
+        ({"to": "2026-02-30"}, "to"),
+        ({"from": "2026-03-01T00:00:00"}, "from"),
+    ],
+)
+def test_stats_date_window(owner_client, params, field):
+    response = owner_client.get("/api/stats", params)
+    if field is None:
+        assert response.status_code == 200, response.content
+        return
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert set(errors) == {field}
+    assert all(any("а" <= ch <= "я" for ch in message.lower()) for message in errors[field]), errors  # Russian
+
+
+def test_stats_window_ends_a_year_from_the_shops_today(owner_client):
+    today = timezone.now().astimezone(MSK).date()
+    assert (
+        owner_client.get("/api/stats", {"from": str(today), "to": str(today + timedelta(days=365))}).status_code == 200
+    )
+    response = owner_client.get("/api/stats", {"from": str(today), "to": str(today + timedelta(days=366))})
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"to"}
+
+
+def test_stats_from_in_the_future_without_to_is_the_from_field(owner_client):
+    today = timezone.now().astimezone(MSK).date()
+    response = owner_client.get("/api/stats", {"from": str(today + timedelta(days=3))})
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"from"}
+
+
+def test_stats_longest_range(owner_client):
+    assert owner_client.get("/api/stats", {"from": "2025-01-01", "to": "2026-01-01"}).status_code == 200  # 366 days
+    response = owner_client.get("/api/stats", {"from": "2025-01-01", "to": "2026-01-02"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"from": ["Период не длиннее 366 дней."]}
+
+
+def test_stats_defaults_to_the_last_30_days(owner_client):
+    today = timezone.now().astimezone(MSK).date()
+    body = owner_client.get("/api/stats").json()
+    assert (body["date_from"], body["date_to"]) == (str(today - timedelta(days=29)), str(today))
+    body = owner_client.get("/api/stats", {"to": "2026-03-31"}).json()
+    assert (body["date_from"], body["date_to"]) == ("2026-03-02", "2026-03-31")
