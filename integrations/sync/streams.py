@@ -1,6 +1,6 @@
 """Streams: how each marketplace feed is read page by page into normalized records.
 
-The sync engine (integrations/sync.py) loops `fetch_page` from a saved cursor until `done`, upserting each
+The sync engine (integrations/sync/engine.py) loops `fetch_page` from a saved cursor until `done`, upserting each
 page's records and saving its cursor in one transaction. Every reader here guarantees: every item is read at
 least once (the upsert dedupes), nothing is skipped when the marketplace list moves under us, a crash between
 pages re-reads from the last saved cursor, and a re-sync with nothing new costs few requests and no records.
