@@ -25,8 +25,8 @@ from integrations.ozon.normalize import (
     normalize_question,
     normalize_review,
 )
+from integrations.pages import StreamPage, quarantine_entry
 from integrations.parsing import parse_datetime
-from integrations.sync.streams import StreamPage, quarantine_entry
 
 PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 CHAT_LIST_LIMIT = 1000

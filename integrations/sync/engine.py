@@ -23,7 +23,7 @@ from integrations import services
 from integrations.enqueue import enqueue_card_refresh
 from integrations.models import Connection, SyncRun
 from integrations.sync.lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
-from integrations.sync.streams import streams_for
+from integrations.sync.streams import fetch_page, streams_for
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +279,6 @@ def _walk_stream(
 def _fetch_page_with_retries(connection: Connection, *, stream: str, cursor: dict, run: _Run) -> Any:
     """Transient failures (5xx, timeouts, a page that does not parse) get a few quick retries."""
     from integrations.errors import RateLimited, TransientError
-    from integrations.sync.streams import fetch_page
 
     attempts = max(1, int(_setting("SYNC_PAGE_ATTEMPTS", 4)))
     base = float(_setting("SYNC_PAGE_RETRY_BASE_SECONDS", 0.5))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.errors import PermanentError
-from integrations.sync.streams import QuarantineEntry, StreamPage, quarantine_entry
+from integrations.pages import QuarantineEntry, StreamPage, quarantine_entry
 from integrations.wildberries import chats as wb_chats
 from integrations.wildberries import feedbacks as wb_feedbacks
 from integrations.wildberries import questions as wb_questions
