@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "interactions",
     "ai",
     "leads",
+    "sandbox",  # the demo and test double; only its management command is used
 ]
 
 MIDDLEWARE = [

@@ -112,7 +112,7 @@ def reset_data(n: int, secret: str) -> list[tuple[int, int, str]]:
     from django.utils import timezone
 
     from integrations.models import Connection
-    from integrations.sandbox.credentials import mint_wb_token, ozon_credentials
+    from sandbox.credentials import mint_wb_token, ozon_credentials
     from sellers.models import Seller
 
     call_command("migrate", verbosity=0)
@@ -245,7 +245,7 @@ def resync_db_time(ids: list[int]) -> dict:
     """Sync a sample one by one in this process, timing every query: the database cost of a no-op sync."""
     from django.db import connection as db
 
-    from integrations.sync import sync_connection
+    from integrations.sync.engine import sync_connection
 
     totals = {"seconds": 0.0, "queries": 0}
 
@@ -278,7 +278,7 @@ def resync_db_time(ids: list[int]) -> dict:
 
 def audit(shops: list[tuple[int, int, str]], sandbox_url: str) -> dict:
     from integrations.models import Connection
-    from integrations.truth_audit import audit_connection
+    from integrations.sync.truth_audit import audit_connection
 
     lost = duplicated = expected = 0
     by_id = Connection.objects.in_bulk([connection_id for connection_id, _, _ in shops])

@@ -7,6 +7,7 @@ import argparse
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,8 +15,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-CELERY = str(ROOT / ".venv" / "bin" / "celery")
+MANAGE = str(ROOT / "manage.py")
 # Paths of the marketplace APIs (not the CDN, not the control API): these get the latency.
 MARKETPLACE_PATHS = ["/api/", "/v1/", "/v2/", "/v3/", "/ping"]
 
@@ -33,10 +33,24 @@ def http_json(url: str, body: dict | None = None) -> dict:
     return response.json() if response.content else {}
 
 
+# Children run under the interpreter this benchmark runs under (wherever its virtualenv is), with the checkout's
+# own manage.py, so the benchmark needs no `.venv` inside the checkout.
+def sandbox_command(*, port: int) -> list[str]:
+    return [sys.executable, MANAGE, "sandbox_marketplace", "--port", str(port), "--seed", "1"]
+
+
+def worker_command(*, n: int, threads: int, pidfile: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "agentiq", "worker", "-Q", "sync", "--pool", "threads",
+        "--concurrency", str(threads), "-n", f"benchsync{n}@%h", "--pidfile", str(pidfile),
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
+    ]  # fmt: skip
+
+
 def start_sandbox(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
     log(f"starting the sandbox on port {args.port}")
     process = subprocess.Popen(
-        [PYTHON, "manage.py", "sandbox_marketplace", "--port", str(args.port), "--seed", "1"],
+        sandbox_command(port=args.port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -66,16 +80,12 @@ def start_workers(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[s
         pidfile = VAR / f"bench-sync-worker-{n}.pid"
         pidfile.unlink(missing_ok=True)
         process = subprocess.Popen(
-            [
-                CELERY, "-A", "agentiq", "worker", "-Q", "sync", "--pool", "threads",
-                "--concurrency", str(args.threads), "-n", f"benchsync{n}@%h", "--pidfile", str(pidfile),
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
-            ],
+            worker_command(n=n, threads=args.threads, pidfile=pidfile),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=open(VAR / f"bench-sync-worker-{n}.log", "w"),  # noqa: SIM115
-        )  # fmt: skip
+        )
         workers.append((process, pidfile))
     return workers
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
+from integrations.enqueue import enqueue_sync
 from integrations.models import Connection, ProductCard, QuarantinedItem, SyncCursor, SyncRun
 
 # What a sync run shows, in the connection's inline and in the runs' own list.
@@ -97,12 +98,10 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Синхронизировать сейчас")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        from integrations import tasks
-
         ids = list(queryset.filter(is_enabled=True).values_list("id", flat=True))
         queryset.filter(pk__in=ids).update(next_sync_at=timezone.now(), backoff_until=None)
         for connection_id in ids:
-            tasks.sync_connection.apply_async(args=[connection_id])
+            enqueue_sync(connection_id)
         self.message_user(request, f"Поставлено в очередь: {len(ids)}", messages.SUCCESS)
 
     @admin.action(description="Сбросить паузу после ошибок")

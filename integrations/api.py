@@ -71,7 +71,7 @@ class ConnectionOutput(serializers.ModelSerializer):
         ]
 
     def get_streams(self, connection: Connection) -> list[str]:
-        from integrations.streams import STREAMS_BY_MARKETPLACE
+        from integrations.sync.streams import STREAMS_BY_MARKETPLACE
 
         return connection.streams or list(STREAMS_BY_MARKETPLACE.get(connection.marketplace, []))
 

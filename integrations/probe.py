@@ -9,7 +9,7 @@ from integrations.ozon import chats as ozon_chats
 from integrations.ozon import questions as ozon_questions
 from integrations.ozon import reviews as ozon_reviews
 from integrations.ozon.client import ozon_auth
-from integrations.streams import (
+from integrations.sync.streams import (
     OZON_CHATS,
     OZON_QUESTIONS,
     OZON_REVIEWS,

@@ -9,12 +9,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from agentiq.errors import ApplicationError, Conflict
+from integrations.enqueue import enqueue_sync
 from integrations.models import Connection
 from interactions.models import Marketplace
 
@@ -33,7 +33,6 @@ WB_TOKEN_MAX_LENGTH = 4096
 OZON_CLIENT_ID_RE = re.compile(r"^[1-9][0-9]{0,19}$")
 
 WB_STREAMS_BY_CATEGORY = {"feedbacks": ["wb_feedbacks", "wb_questions"], "chat": ["wb_chats"]}
-SANDBOX_CONNECTION_NAMES = {Marketplace.WILDBERRIES: "Песочница Wildberries", Marketplace.OZON: "Песочница Ozon"}
 INTERNAL_ERROR_TEXT = "Внутренняя ошибка синхронизации, мы уже разбираемся. Данные не потеряны."
 
 
@@ -149,7 +148,7 @@ def connection_create(
     fields = _credential_fields(marketplace=marketplace, token=token, client_id=client_id, api_key=api_key, now=now)
     connection = Connection(seller=seller, marketplace=marketplace, name=name.strip(), next_sync_at=now, **fields)
     _save_unique(connection)
-    transaction.on_commit(lambda: _enqueue_sync(connection.pk))
+    transaction.on_commit(lambda: enqueue_sync(connection.pk))
     return connection
 
 
@@ -196,7 +195,7 @@ def connection_update_credentials(
     # lease away makes its final update miss, and the next sync starts at once.
     connection.sync_lock_until = None
     _save_unique(connection)
-    transaction.on_commit(lambda: _enqueue_sync(connection.pk))
+    transaction.on_commit(lambda: enqueue_sync(connection.pk))
     return connection
 
 
@@ -292,7 +291,7 @@ def connection_request_sync(*, connection: Connection) -> None:
             "Маркетплейс не принял ключ: обновите ключ, и синхронизация возобновится.", code="credentials_invalid"
         )
     Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now(), backoff_until=None)
-    transaction.on_commit(lambda: _enqueue_sync(connection.pk))
+    transaction.on_commit(lambda: enqueue_sync(connection.pk))
 
 
 def connections_claim_due(*, now: datetime, limit: int = 50_000) -> list[int]:
@@ -323,41 +322,3 @@ def sync_runs_prune(*, now: datetime, keep: timedelta = SYNC_RUNS_KEPT, batch: i
         if not ids:
             return deleted
         deleted += SyncRun.objects.filter(pk__in=ids).delete()[0]
-
-
-def _enqueue_sync(connection_id: int) -> None:
-    from integrations import tasks
-
-    tasks.sync_connection.apply_async(args=[connection_id])
-
-
-# --- demo ----------------------------------------------------------------------------------
-
-
-def sandbox_demo_connect(*, seller: Seller) -> list[Connection]:
-    """A WB and an Ozon connection to the sandbox marketplace for a demo shop (idempotent).
-
-    The sandbox shop number is the seller's id, and credentials are minted offline with the
-    sandbox secret, so no round trip to the sandbox is needed.
-    """
-    from integrations.sandbox.credentials import mint_wb_token, ozon_credentials
-
-    shop_no = seller.pk
-    secret = settings.SANDBOX_SECRET
-    connections = []
-    for marketplace, name in SANDBOX_CONNECTION_NAMES.items():
-        existing = Connection.objects.filter(seller=seller, marketplace=marketplace, name=name).first()
-        if existing is not None:
-            connections.append(existing)
-            continue
-        if marketplace == Marketplace.WILDBERRIES:
-            created = connection_create(
-                seller=seller, marketplace=marketplace, name=name, token=mint_wb_token(shop_no=shop_no, secret=secret)
-            )
-        else:
-            client_id, api_key = ozon_credentials(shop_no=shop_no, secret=secret)
-            created = connection_create(
-                seller=seller, marketplace=marketplace, name=name, client_id=client_id, api_key=api_key
-            )
-        connections.append(created)
-    return connections

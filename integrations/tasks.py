@@ -8,7 +8,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from integrations import delivery, notifications, services, sync
+from integrations import notifications, services
+from integrations.outbox import delivery
+from integrations.sync import engine
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ def sync_all_sellers() -> int:
 
 @shared_task(name="integrations.tasks.sync_connection", ignore_result=True)
 def sync_connection(connection_id: int) -> int | None:
-    run = sync.sync_connection(connection_id=connection_id)
+    run = engine.sync_connection(connection_id=connection_id)
     return run.pk if run is not None else None
 
 

@@ -107,11 +107,13 @@ class TeamApi(APIView):
         role = serializers.ChoiceField(choices=User.Role.choices, default=User.Role.AGENT)
         password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
 
-    class InviteOutput(UserOutput):
+    class InviteOutput(serializers.Serializer):
+        # The same fields whoever holds the address: it must not tell one shop who uses another.
+        email = serializers.EmailField()
+        full_name = serializers.CharField()
+        role = serializers.CharField()
         generated_password = serializers.CharField(allow_null=True)
-
-        class Meta(UserOutput.Meta):
-            fields = [*UserOutput.Meta.fields, "generated_password"]
+        detail = serializers.CharField()
 
     def get_permissions(self) -> list:
         return [IsSellerOwner()] if self.request.method == "POST" else [IsSellerMember()]
@@ -125,10 +127,16 @@ class TeamApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InviteInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, generated = services.user_invite(seller=seller_for_request(request), **serializer.validated_data)
+        invitation = services.user_invite(seller=seller_for_request(request), **serializer.validated_data)
         # The generated password is shown once, here; it is stored only as a hash.
-        user.generated_password = generated
-        return Response(self.InviteOutput(user).data, status=status.HTTP_201_CREATED)
+        data = {
+            "email": invitation.email,
+            "full_name": invitation.full_name,
+            "role": invitation.role,
+            "generated_password": invitation.generated_password,
+            "detail": f"Приглашение отправлено на {invitation.email}.",
+        }
+        return Response(self.InviteOutput(data).data, status=status.HTTP_201_CREATED)
 
 
 class TeamMemberApi(APIView):

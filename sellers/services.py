@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from agentiq.errors import ApplicationError
 
+from . import emails
 from .models import Seller, User
 
 
@@ -63,21 +66,57 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+ALREADY_MEMBER = "Этот адрес уже в вашей команде."
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What the inviting owner is told. `member` is None when the address belongs to an account elsewhere:
+    callers must answer exactly as for a new member, so one shop never learns who uses another."""
+
+    email: str
+    full_name: str
+    role: str
+    generated_password: str | None
+    member: User | None
+
+
 @transaction.atomic
 def user_invite(
     *, seller: Seller, email: str, full_name: str = "", password: str | None = None, role: str = User.Role.AGENT
-) -> tuple[User, str | None]:
-    """Create a member of the shop. Returns the user and the generated password (None if one was given)."""
-    email = _check_email_free(email)
+) -> Invitation:
+    """Add a member to the shop and tell the invited address by e-mail.
+
+    Every check that can refuse runs before we look at who owns the address, so a refusal never depends on it.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in User.Role.values:
+        raise ValidationError({"role": ["Неизвестная роль."]})
     generated = None
     if password is None:
         password = generated = generate_password()
     else:
         _check_password(password, email=email, full_name=full_name)
-    if role not in User.Role.values:
-        raise ValidationError({"role": ["Неизвестная роль."]})
-    user = _create_member(email=email, password=password, full_name=full_name, seller=seller, role=role)
-    return user, generated
+    holder = User.objects.filter(email__iexact=email).first()
+    if holder is not None and holder.seller_id == seller.pk:
+        raise ValidationError({"email": [ALREADY_MEMBER]})
+    member = None
+    if holder is None:
+        try:
+            with transaction.atomic():
+                member = User.objects.create_user(
+                    email=email, password=password, full_name=full_name, seller=seller, role=role
+                )
+        except IntegrityError:
+            # Someone registered the address a moment ago: it now belongs elsewhere, answered as below.
+            member = None
+    if member is None:
+        # Hash anyway: the reply must not come back measurably sooner than a real invitation's.
+        make_password(password)
+        emails.send_after_commit(emails.invite_to_taken_address(seller=seller, email=email))
+    else:
+        emails.send_after_commit(emails.invite_to_new_member(seller=seller, email=email))
+    return Invitation(email=email, full_name=full_name, role=role, generated_password=generated, member=member)
 
 
 def _other_active_owners(*, member: User) -> bool:

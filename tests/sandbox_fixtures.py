@@ -1,4 +1,4 @@
-"""Pytest plugin: a real sandbox marketplace over HTTP for tests (integrations/sandbox/README.md).
+"""Pytest plugin: a real sandbox marketplace over HTTP for tests (sandbox/README.md).
 
 `sandbox`: the session's SandboxServer (free port), reset before each test, with the marketplace base URLs in
 settings pointing at it. `sandbox_shop`: a fresh shop with minted credentials. `sandbox_shop_factory`: more.
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from integrations.sandbox.credentials import mint_wb_token, ozon_credentials
-from integrations.sandbox.server import SandboxServer
-from integrations.sandbox.state import SandboxState
+from sandbox.credentials import mint_wb_token, ozon_credentials
+from sandbox.server import SandboxServer
+from sandbox.state import SandboxState
 
 SANDBOX_TEST_SECRET = "agentiq-sandbox-test-secret"
 # Far from small database ids, which sandbox_demo_connect uses as shop numbers.

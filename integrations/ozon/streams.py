@@ -1,4 +1,4 @@
-"""Page readers for the Ozon streams (see integrations/streams.py for the guarantee they keep).
+"""Page readers for the Ozon streams (see integrations/sync/streams.py for the guarantee they keep).
 
 Chats: each pass reads /v3/chat/list in full, queues every buyer chat whose last_message_id moved past the
 last message we stored, then reads each queued chat's history forward from that message (one request per
@@ -25,8 +25,8 @@ from integrations.ozon.normalize import (
     normalize_question,
     normalize_review,
 )
+from integrations.pages import StreamPage, quarantine_entry
 from integrations.parsing import parse_datetime
-from integrations.streams import StreamPage, quarantine_entry
 
 PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 CHAT_LIST_LIMIT = 1000

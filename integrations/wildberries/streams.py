@@ -1,4 +1,4 @@
-"""Page readers for the WB streams (see integrations/streams.py for the guarantee they keep).
+"""Page readers for the WB streams (see integrations/sync/streams.py for the guarantee they keep).
 
 Feedbacks and questions are skip/take lists that move: new items arrive, answered ones move from
 isAnswered=false to true. We never page them by offset. Each list is read oldest first and paged by time
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.errors import PermanentError
-from integrations.streams import QuarantineEntry, StreamPage, quarantine_entry
+from integrations.pages import QuarantineEntry, StreamPage, quarantine_entry
 from integrations.wildberries import chats as wb_chats
 from integrations.wildberries import feedbacks as wb_feedbacks
 from integrations.wildberries import questions as wb_questions

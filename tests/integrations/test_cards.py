@@ -11,8 +11,8 @@ from freezegun import freeze_time
 
 from integrations.cards import ensure_product_cards
 from integrations.models import ProductCard
-from integrations.sandbox import catalog
 from integrations.wildberries import cards as wb_cards
+from sandbox import catalog
 
 
 def shop_nm_ids(shop) -> list[int]:

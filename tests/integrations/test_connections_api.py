@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import Connection
-from integrations.sandbox.credentials import mint_wb_token, ozon_credentials
+from sandbox.credentials import mint_wb_token, ozon_credentials
 from tests.factories import ConnectionFactory, OzonConnectionFactory, SyncRunFactory
 
 SECRET = "test-secret-for-connections-api-0123456789"

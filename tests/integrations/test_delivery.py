@@ -10,12 +10,12 @@ from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from agentiq.celery import app as celery_app
-from integrations import delivery
-from integrations.delivery import deliver_reply
 from integrations.models import Connection
-from integrations.outbound import send_reply
-from integrations.sync import sync_connection
-from integrations.truth_audit import audit_connection
+from integrations.outbox import delivery
+from integrations.outbox.delivery import deliver_reply
+from integrations.outbox.outbound import send_reply
+from integrations.sync.engine import sync_connection
+from integrations.sync.truth_audit import audit_connection
 from interactions.models import DeliveryState, Interaction, InteractionEvent, Kind, Message, Status
 from interactions.selectors import replies_due
 from interactions.services import queue_reply

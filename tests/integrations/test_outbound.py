@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.errors import PermanentError, TransientError
-from integrations.outbound import SentReply, find_sent_reply, send_reply
+from integrations.outbox.outbound import SentReply, find_sent_reply, send_reply
 from tests.factories import ConnectionFactory
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from integrations import streams
 from integrations.errors import RateLimited, TransientError
 from integrations.ozon import streams as ozon_streams
-from integrations.streams import STREAMS_BY_MARKETPLACE, fetch_page
+from integrations.sync import streams
+from integrations.sync.streams import STREAMS_BY_MARKETPLACE, fetch_page
 from integrations.wildberries import feedbacks as wb_feedbacks
 from integrations.wildberries import streams as wb_streams
 from integrations.wildberries.client import wb_auth

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from agentiq.celery import app as celery_app
 from integrations.models import Connection, ProductCard, SyncCursor, SyncRun
-from integrations.sync import sync_connection
-from integrations.truth_audit import audit_connection
+from integrations.sync.engine import sync_connection
+from integrations.sync.truth_audit import audit_connection
 from interactions.models import Interaction, InteractionEvent, Kind, Message, Status
 from tests.factories import sandbox_connection
 

@@ -39,7 +39,7 @@ class TestNotifyExpiringTokens:
         assert expiring.token_expiry_notified_at is not None
 
     def test_new_token_gets_a_new_notice(self, owner_client, seller, owner):
-        from integrations.sandbox.credentials import mint_wb_token
+        from sandbox.credentials import mint_wb_token
 
         connection = ConnectionFactory(seller=seller, token_expires_at=timezone.now() + timedelta(days=2))
         tasks.notify_expiring_tokens()
@@ -107,9 +107,9 @@ def test_sync_all_sellers_syncs_what_is_due_and_nothing_else(sandbox, sandbox_sh
 
 @pytest.mark.django_db
 def test_sandbox_demo_connect_is_idempotent_and_fills_the_inbox(sandbox, seller, eager_tasks):
-    from integrations.services import sandbox_demo_connect
-    from integrations.sync import sync_connection
+    from integrations.sync.engine import sync_connection
     from interactions.models import Interaction
+    from sandbox.demo import sandbox_demo_connect
 
     sandbox.state.configure(rate_limits=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from rest_framework.test import APIClient
 
 from sellers.models import User
@@ -58,15 +59,67 @@ def test_owner_invites_with_given_password(owner):
     assert client_for(User.objects.get(email="b@example.com"), "другой-длинный-пароль")
 
 
-def test_invite_validates_password_and_duplicate_email(owner, other_owner):
+def test_invite_validates_password_and_an_address_already_in_the_team(owner, agent):
     client = client_for(owner)
     weak = client.post("/api/team", {"email": "c@example.com", "password": "123"}, format="json")
     assert weak.status_code == 400
     assert "password" in weak.json()["errors"]
-    dup = client.post("/api/team", {"email": other_owner.email}, format="json")
+    dup = client.post("/api/team", {"email": agent.email.upper()}, format="json")
     assert dup.status_code == 400
-    assert "email" in dup.json()["errors"]
+    assert dup.json()["errors"]["email"] == ["Этот адрес уже в вашей команде."]
     assert not User.objects.filter(email="c@example.com").exists()
+
+
+def _invite(client: APIClient, email: str, **extra) -> tuple[int, dict]:
+    response = client.post("/api/team", {"email": email, "full_name": "Пётр", "role": "agent", **extra}, format="json")
+    return response.status_code, response.json()
+
+
+def _shape(body: dict) -> dict:
+    """What would tell two answers apart: the keys, and each value's type."""
+    return {key: type(value).__name__ for key, value in body.items()}
+
+
+def test_an_address_of_another_shop_is_answered_like_a_new_one(owner, other_owner, django_capture_on_commit_callbacks):
+    client = client_for(owner)
+    before = User.objects.values().get(pk=other_owner.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new_status, new_body = _invite(client, "new.person@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken_status, taken_body = _invite(client, other_owner.email)
+
+    assert new_status == taken_status == 201
+    assert _shape(new_body) == _shape(taken_body)
+    assert "уже существует" not in str(taken_body)
+    assert taken_body["email"] == other_owner.email
+    assert taken_body["detail"] == f"Приглашение отправлено на {other_owner.email}."
+    # Nothing happened to the other shop's user, and nobody joined this shop under that address.
+    assert User.objects.values().get(pk=other_owner.pk) == before
+    assert User.objects.filter(email=other_owner.email).count() == 1
+    assert not User.objects.filter(seller=owner.seller, email=other_owner.email).exists()
+    # Both addresses hear about it; only the taken one is told the invite could not be accepted.
+    assert [m.to for m in mail.outbox] == [["new.person@example.com"], [other_owner.email]]
+    assert owner.seller.name in mail.outbox[1].body
+    assert "ничего не изменилось" in mail.outbox[1].body
+    assert "ничего не изменилось" not in mail.outbox[0].body
+
+
+def test_a_weak_password_is_refused_whoever_holds_the_address(owner, other_owner):
+    client = client_for(owner)
+    new_status, new_body = _invite(client, "new.person@example.com", password="123")
+    taken_status, taken_body = _invite(client, other_owner.email, password="123")
+    assert new_status == taken_status == 400
+    assert new_body == taken_body
+    assert len(mail.outbox) == 0
+
+
+def test_a_staff_address_is_not_revealed_either(owner, staff):
+    status, body = _invite(client_for(owner), staff.email)
+    assert status == 201
+    assert body["generated_password"]
+    staff.refresh_from_db()
+    assert staff.seller_id is None and staff.is_staff
 
 
 def test_agent_cannot_invite_or_change_members(owner, agent):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from integrations.services import sandbox_demo_connect
+from sandbox.demo import sandbox_demo_connect
 from sellers.models import Seller, User
 
 DEMO_SHOP_NAME = "Демо-магазин"

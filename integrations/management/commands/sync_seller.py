@@ -10,7 +10,7 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from integrations.models import Connection
-from integrations.sync import sync_connection
+from integrations.sync.engine import sync_connection
 
 
 def _parse_date(value: str) -> datetime:

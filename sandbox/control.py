@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from integrations.sandbox.faults import FaultConfigError
-from integrations.sandbox.state import SandboxState
-from integrations.sandbox.wire import Request, Response, json_response
+from sandbox.faults import FaultConfigError
+from sandbox.state import SandboxState
+from sandbox.wire import Request, Response, json_response
 
 _SHOP = re.compile(r"^/sandbox/shops/(\d+)/(traffic|truth|settings)$")
 TRAFFIC_KEYS = ("reviews", "questions", "chats", "chat_messages")

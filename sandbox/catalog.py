@@ -10,7 +10,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from integrations.sandbox import texts
+from sandbox import texts
 
 # README §5: first row whose upper bound is >= vol gives the basket.
 BASKET_TABLE = (

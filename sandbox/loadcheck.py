@@ -1,6 +1,6 @@
 """A bounded loopback load check of the sandbox: many keep-alive connections, many shops, injected latency.
 
-    python -m integrations.sandbox.loadcheck --port 8309 --connections 200 --seconds 10 --latency-ms 50
+    python -m sandbox.loadcheck --port 8309 --connections 200 --seconds 10 --latency-ms 50
 
 Starts the sandbox in a child process (so client and server do not share one GIL), drives it from
 `--connections` threads (each its own keep-alive connection and shop, mixing WB and Ozon reads) for
@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 
-from integrations.sandbox.credentials import DEFAULT_SECRET, mint_wb_token, ozon_credentials
+from sandbox.credentials import DEFAULT_SECRET, mint_wb_token, ozon_credentials
 
 
 def _worker(host: str, port: int, shop_no: int, deadline: float, out: list, errors: list) -> None:
@@ -68,7 +68,7 @@ def main() -> None:
     child = None
     if not args.no_spawn:
         code = (
-            "from integrations.sandbox.server import SandboxServer\n"
+            "from sandbox.server import SandboxServer\n"
             f"s = SandboxServer({args.host!r}, {args.port}, 1, latency_ms={args.latency_ms})\n"
             "s.state.configure(rate_limits=False)\n"
             "s.serve_forever()\n"

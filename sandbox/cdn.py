@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from integrations.sandbox import catalog
-from integrations.sandbox.wire import Response, json_response
+from sandbox import catalog
+from sandbox.wire import Response, json_response
 
 PREFIX = "/cdn/"
 _PATH = re.compile(r"^/cdn/basket-(\d{1,3})/vol(\d+)/part(\d+)/(\d+)/info/(ru/card\.json|price-history\.json)$")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from integrations.sandbox.ozon_records import OzonAnswer, OzonComment
-from integrations.sandbox.shop import Shop
-from integrations.sandbox.wire import Response, iso_utc_ms, json_response, ozon_invalid, ozon_not_found
+from sandbox.ozon_records import OzonAnswer, OzonComment
+from sandbox.shop import Shop
+from sandbox.wire import Response, iso_utc_ms, json_response, ozon_invalid, ozon_not_found
 
 PREMIUM_FREE = {"/v3/chat/list"}
 QUESTION_PAGE = 50

@@ -1,6 +1,6 @@
 """Streams: how each marketplace feed is read page by page into normalized records.
 
-The sync engine (integrations/sync.py) loops `fetch_page` from a saved cursor until `done`, upserting each
+The sync engine (integrations/sync/engine.py) loops `fetch_page` from a saved cursor until `done`, upserting each
 page's records and saving its cursor in one transaction. Every reader here guarantees: every item is read at
 least once (the upsert dedupes), nothing is skipped when the marketplace list moves under us, a crash between
 pages re-reads from the last saved cursor, and a re-sync with nothing new costs few requests and no records.
@@ -8,11 +8,11 @@ pages re-reads from the last saved cursor, and a re-sync with nothing new costs 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
-from interactions.records import InteractionRecord
+from integrations.ozon import streams as ozon_streams
+from integrations.pages import StreamPage
+from integrations.wildberries import streams as wb_streams
 
 WB_FEEDBACKS = "wb_feedbacks"
 WB_QUESTIONS = "wb_questions"
@@ -26,8 +26,6 @@ STREAMS_BY_MARKETPLACE: dict[str, list[str]] = {
     "ozon": [OZON_CHATS, OZON_REVIEWS, OZON_QUESTIONS],
 }
 
-MAX_RAW_CHARS = 50_000
-
 
 def streams_for(connection: Any, wanted: list[str] | None = None) -> list[str]:
     """The streams a connection reads: its marketplace's, narrowed to `connection.streams` when set (a WB
@@ -40,44 +38,8 @@ def streams_for(connection: Any, wanted: list[str] | None = None) -> list[str]:
     return names
 
 
-@dataclass
-class QuarantineEntry:
-    external_id: str
-    raw: str
-    error: str
-
-
-@dataclass
-class StreamPage:
-    records: list[InteractionRecord] = field(default_factory=list)
-    quarantined: list[QuarantineEntry] = field(default_factory=list)
-    cursor: dict = field(default_factory=dict)
-    done: bool = False
-    requests: int = 0
-    product_ids: list[int] = field(default_factory=list)
-
-
-def quarantine_entry(raw: Any, error: BaseException | str, *, id_keys: tuple[str, ...] = ("id",)) -> QuarantineEntry:
-    external_id = ""
-    if isinstance(raw, dict):
-        for key in id_keys:
-            value = raw.get(key)
-            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-                external_id = str(value)[:128]
-                break
-    try:
-        text = json.dumps(raw, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(raw)
-    message = error if isinstance(error, str) else (str(error) or type(error).__name__)
-    return QuarantineEntry(external_id=external_id, raw=text[:MAX_RAW_CHARS], error=message[:500])
-
-
 def fetch_page(connection: Any, *, stream: str, cursor: dict) -> StreamPage:
     """Read the next page of `stream` for `connection` from `cursor`. Raises integrations.errors on failure."""
-    from integrations.ozon import streams as ozon_streams
-    from integrations.wildberries import streams as wb_streams
-
     readers = {
         WB_FEEDBACKS: wb_streams.read_feedbacks,
         WB_QUESTIONS: wb_streams.read_questions,

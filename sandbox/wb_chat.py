@@ -6,10 +6,10 @@ import uuid
 from email import policy
 from email.parser import BytesParser
 
-from integrations.sandbox.credentials import parse_reply_sign
-from integrations.sandbox.records import WBEvent, WBFile, wb_event_json
-from integrations.sandbox.shop import Shop
-from integrations.sandbox.wire import Request, Response, iso_utc_seconds, json_response, wb_chat_error
+from sandbox.credentials import parse_reply_sign
+from sandbox.records import WBEvent, WBFile, wb_event_json
+from sandbox.shop import Shop
+from sandbox.wire import Request, Response, iso_utc_seconds, json_response, wb_chat_error
 
 PAGE_SIZE = 50
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from integrations.sandbox.records import Answer, WBQuestion
-from integrations.sandbox.shop import Shop
-from integrations.sandbox.wire import Request, Response, wb_envelope, wb_envelope_error, wb_fbapi_error
+from sandbox.records import Answer, WBQuestion
+from sandbox.shop import Shop
+from sandbox.wire import Request, Response, wb_envelope, wb_envelope_error, wb_fbapi_error
 
 NOT_EDITABLE = "Ответ нельзя редактировать"
 

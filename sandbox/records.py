@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from integrations.sandbox import catalog
-from integrations.sandbox.wire import iso_msk, iso_utc_ms, iso_utc_ns, iso_utc_seconds
+from sandbox import catalog
+from sandbox.wire import iso_msk, iso_utc_ms, iso_utc_ns, iso_utc_seconds
 
 EDIT_WINDOW_SECONDS = 60 * 24 * 3600
 

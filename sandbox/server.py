@@ -10,10 +10,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from integrations.sandbox import app
-from integrations.sandbox.credentials import DEFAULT_SECRET
-from integrations.sandbox.state import SandboxState
-from integrations.sandbox.wire import Request, Response, json_response
+from sandbox import app
+from sandbox.credentials import DEFAULT_SECRET
+from sandbox.state import SandboxState
+from sandbox.wire import Request, Response, json_response
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 40 * 1024 * 1024

@@ -11,11 +11,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from integrations.sandbox import texts
-from integrations.sandbox.credentials import DEFAULT_SECRET
-from integrations.sandbox.faults import Faults
-from integrations.sandbox.limits import TokenBucket, Verdict
-from integrations.sandbox.shop import Shop
+from sandbox import texts
+from sandbox.credentials import DEFAULT_SECRET
+from sandbox.faults import Faults
+from sandbox.limits import TokenBucket, Verdict
+from sandbox.shop import Shop
 
 MARKETPLACES = ("wb", "ozon", "both")
 

@@ -20,9 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import services
+from integrations.enqueue import enqueue_card_refresh
 from integrations.models import Connection, SyncRun
-from integrations.streams import streams_for
-from integrations.sync_lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
+from integrations.sync.lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
+from integrations.sync.streams import fetch_page, streams_for
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +279,6 @@ def _walk_stream(
 def _fetch_page_with_retries(connection: Connection, *, stream: str, cursor: dict, run: _Run) -> Any:
     """Transient failures (5xx, timeouts, a page that does not parse) get a few quick retries."""
     from integrations.errors import RateLimited, TransientError
-    from integrations.streams import fetch_page
 
     attempts = max(1, int(_setting("SYNC_PAGE_ATTEMPTS", 4)))
     base = float(_setting("SYNC_PAGE_RETRY_BASE_SECONDS", 0.5))
@@ -351,10 +351,7 @@ def _finish(connection: Connection, *, run: _Run, lease: Lease) -> SyncRun:
 
 
 def _refresh_cards_later(nm_ids: list[int]) -> None:
-    from integrations import tasks
-
     try:
-        # Not on the sync queue: a backlog of cards must never hold up the next syncs.
-        tasks.refresh_product_cards.apply_async(args=[nm_ids], queue="default")
+        enqueue_card_refresh(nm_ids)
     except Exception:  # product cards are decoration: a broker hiccup must not fail the sync
         logger.exception("could not queue product card refresh")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from integrations.sandbox import cdn, control, ozon, wb_chat, wb_feedbacks
-from integrations.sandbox.credentials import TokenError, verify_ozon_key, verify_wb_token
-from integrations.sandbox.limits import BUCKETS
-from integrations.sandbox.state import SandboxState
-from integrations.sandbox.wire import (
+from sandbox import cdn, control, ozon, wb_chat, wb_feedbacks
+from sandbox.credentials import TokenError, verify_ozon_key, verify_wb_token
+from sandbox.limits import BUCKETS
+from sandbox.state import SandboxState
+from sandbox.wire import (
     Request,
     Response,
     iso_msk,

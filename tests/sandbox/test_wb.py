@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from integrations.sandbox.credentials import mint_wb_token
+from sandbox.credentials import mint_wb_token
 
 
 @pytest.fixture

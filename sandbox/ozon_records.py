@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from integrations.sandbox.wire import iso_utc_ms
+from sandbox.wire import iso_utc_ms
 
 MESSAGE_ID_BASE = 3_000_000_000_000_000_000  # above 2**53, like Ozon's uint64 ids
 

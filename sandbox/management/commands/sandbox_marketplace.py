@@ -7,7 +7,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 
 
 class Command(BaseCommand):

@@ -57,7 +57,7 @@ def _retry_at(*, attempt: int, now: datetime, at_least: float = 0.0) -> datetime
 def deliver_reply(*, message_id: int) -> str:
     """Claim one pending reply and deliver it. Safe to call twice or concurrently: one claim wins."""
     from integrations.errors import AuthFailed, PermanentError, RateLimited, TransientError
-    from integrations.outbound import find_sent_reply, send_reply
+    from integrations.outbox.outbound import find_sent_reply, send_reply
     from interactions.services import reply_claim, reply_mark_failed, reply_mark_sent
 
     now = timezone.now()

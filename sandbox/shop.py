@@ -10,9 +10,9 @@ import random
 import string
 import uuid
 
-from integrations.sandbox import catalog, texts
-from integrations.sandbox.credentials import reply_sign, wb_seller_uuid
-from integrations.sandbox.ozon_records import (
+from sandbox import catalog, texts
+from sandbox.credentials import reply_sign, wb_seller_uuid
+from sandbox.ozon_records import (
     MESSAGE_ID_BASE,
     OzonAnswer,
     OzonChat,
@@ -21,8 +21,8 @@ from integrations.sandbox.ozon_records import (
     OzonQuestion,
     OzonReview,
 )
-from integrations.sandbox.records import Answer, Reply, WBChat, WBEvent, WBFeedback, WBFile, WBQuestion
-from integrations.sandbox.wire import iso_utc_ms
+from sandbox.records import Answer, Reply, WBChat, WBEvent, WBFeedback, WBFile, WBQuestion
+from sandbox.wire import iso_utc_ms
 
 DAY = 24 * 3600
 _ID_CHARS = string.ascii_letters + string.digits

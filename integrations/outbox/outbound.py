@@ -1,6 +1,6 @@
 """Replies going out: send one, and after an ambiguous failure find out whether it already arrived.
 
-Delivery (integrations/delivery.py) owns the retry policy and the at-most-once bookkeeping; this module only
+Delivery (integrations/outbox/delivery.py) owns the retry policy and the at-most-once bookkeeping; this module only
 speaks to the marketplace. Neither function ever resends on its own.
 """
 

@@ -14,10 +14,10 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
-from integrations.sandbox import catalog
-from integrations.sandbox.credentials import ozon_credentials
-from integrations.sandbox.server import SandboxServer
-from integrations.sandbox.state import SandboxState
+from sandbox import catalog
+from sandbox.credentials import ozon_credentials
+from sandbox.server import SandboxServer
+from sandbox.state import SandboxState
 
 
 def _wb_session(shop) -> requests.Session:
