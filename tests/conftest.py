@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.test import APIClient
 
 from interactions.services.sla import sla_rules_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
 pytest_plugins = ["tests.sandbox_fixtures"]
+
+# Property tests store no examples and run against the real database, whose first query may be slow; each
+# test sets its own number of examples. Hypothesis's own caches go to the temp dir, not into the work tree.
+hypothesis_settings.register_profile("agentiq", database=None, deadline=None, print_blob=True)
+hypothesis_settings.load_profile("agentiq")
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "agentiq-hypothesis")
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from sellers.access import IsSellerMember, seller_for_request
 from sellers.models import User
 
 BULK_MAX_IDS = 500
+MAX_ID = 2**63 - 1  # ids are bigints; SQLite cannot even bind a larger int
 
 
 class CommaListField(serializers.ListField):
@@ -37,7 +38,10 @@ def _choices(choices) -> CommaListField:
 class AssignedToField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if value in ("me", "unassigned") or value.isdigit():
+        if value in ("me", "unassigned"):
+            return value
+        # isdigit() alone passes "²" and other scripts' digits; the length keeps int() off a 5000-digit string.
+        if value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID)) and 0 < int(value) <= MAX_ID:
             return value
         raise serializers.ValidationError("Укажите id сотрудника, «me» или «unassigned».")
 
@@ -54,14 +58,14 @@ class InteractionListApi(APIView):
         sla_state = _choices(SLAState.choices)
         sentiment = _choices(Sentiment.choices)
         intent = CommaListField(child=serializers.CharField(max_length=32), required=False)
-        connection = serializers.IntegerField(required=False, min_value=1)
+        connection = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         needs_response = serializers.BooleanField(allow_null=True, default=None)
         is_read = serializers.BooleanField(allow_null=True, default=None)
         rating_min = serializers.IntegerField(required=False, min_value=1, max_value=5)
         rating_max = serializers.IntegerField(required=False, min_value=1, max_value=5)
         assigned_to = AssignedToField(required=False)
         product = serializers.CharField(required=False, max_length=64)
-        customer = serializers.IntegerField(required=False, min_value=1)
+        customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         created_from = serializers.DateTimeField(required=False)
         created_to = serializers.DateTimeField(required=False)
         q = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
@@ -109,7 +113,7 @@ class InteractionDetailApi(APIView):
     class PatchInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=Status.choices, required=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-        assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
         draft_text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
         def validate(self, attrs):
@@ -194,8 +198,10 @@ class InteractionBulkApi(APIView):
     @extend_schema_serializer(component_name="BulkInput")
     class Input(serializers.Serializer):
         action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
-        ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=BULK_MAX_IDS)
-        assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=BULK_MAX_IDS
+        )
+        assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
 
         def validate(self, attrs):
             if attrs["action"] == "assign" and "assigned_to" not in attrs:

@@ -139,7 +139,7 @@ def decode_cursor(*, cursor: str, ordering: str, keys: list[SortKey], model: typ
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:  # nesting deep enough to recurse out
+    except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:  # JSON nested past the stack
         raise CursorError(f"not base64 JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("o") != ordering:
         raise CursorError("cursor does not match the ordering")

@@ -9,6 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from interactions.models import Interaction
+from interactions.selectors.inbox import ORDERINGS
+from interactions.selectors.keyset import CursorError, decode_cursor
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +155,14 @@ def test_a_customer_cursor_from_the_api_round_trips(owner_client, owner):
     assert [c["id"] for c in first["results"] + rest["results"]] == [
         c.id for c in sorted(made, key=lambda c: (-c.last_seen_at.timestamp(), -c.id))
     ]
+
+
+def test_a_cursor_nested_past_the_stack_is_a_cursor_error():
+    """The 2000 characters the API allows do not nest this deep; decode_cursor holds on its own all the same."""
+    with pytest.raises(CursorError):
+        decode_cursor(
+            cursor=base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(),
+            ordering="default",
+            keys=ORDERINGS["default"],
+            model=Interaction,
+        )
