@@ -221,6 +221,14 @@ class Message(models.Model):
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, default=None)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A reply to what is already answered edits that answer on the marketplace (WB PATCH; Ozon: a new
+    # comment, the old one deleted) instead of adding a second one.
+    edit_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="edits", editable=False
+    )
+    # Set on an answer once an edit of it is delivered: the thread shows the current answer only,
+    # the old text stays in the `answer_edited` event.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "сообщение"
@@ -270,6 +278,7 @@ class InteractionEvent(models.Model):
         REPLY_QUEUED = "reply_queued", "ответ в очереди"
         REPLY_SENT = "reply_sent", "ответ отправлен"
         REPLY_FAILED = "reply_failed", "ответ не отправлен"
+        ANSWER_EDITED = "answer_edited", "ответ изменён"
         STATUS_CHANGED = "status_changed", "статус изменён"
         PRIORITY_CHANGED = "priority_changed", "приоритет изменён"
         ASSIGNED = "assigned", "назначен исполнитель"

@@ -204,6 +204,19 @@ def comment_create(shop: Shop, body: dict, now: float) -> Response:
     return json_response(200, {"comment_id": comment.id})
 
 
+def comment_delete(shop: Shop, body: dict, now: float) -> Response:
+    comment_id = _str(body, "comment_id")
+    for review in shop.reviews:
+        comment = next((c for c in review.comments if c.id == comment_id), None)
+        if comment is None:
+            continue
+        if not comment.is_owner:
+            raise Invalid("only the seller's own comments can be deleted")  # our choice: the docs are silent
+        review.comments.remove(comment)
+        return json_response(200, {})
+    raise LookupError("Comment not found")
+
+
 def review_change_status(shop: Shop, body: dict, now: float) -> Response:
     ids = body.get("review_ids")
     status = body.get("status")
@@ -291,6 +304,20 @@ def answer_create(shop: Shop, body: dict, now: float) -> Response:
     return json_response(200, {"answer_id": answer.id})
 
 
+def answer_delete(shop: Shop, body: dict, now: float) -> Response:
+    answer_id = _str(body, "answer_id")
+    sku = _int(body, "sku")
+    for question in shop.ozon_questions:
+        answer = next((a for a in question.answers if a.id == answer_id), None)
+        if answer is None:
+            continue
+        if sku != question.sku:
+            raise Invalid("sku does not match the question")
+        question.answers.remove(answer)
+        return json_response(200, {})
+    raise LookupError("Answer not found")
+
+
 def answer_list(shop: Shop, body: dict, now: float) -> Response:
     question = _question(shop, body)
     if _int(body, "sku") != question.sku:
@@ -335,11 +362,13 @@ ROUTES = {
     "/v1/review/count": review_count,
     "/v1/review/comment/list": comment_list,
     "/v1/review/comment/create": comment_create,
+    "/v1/review/comment/delete": comment_delete,
     "/v1/review/change-status": review_change_status,
     "/v1/question/list": question_list,
     "/v1/question/info": question_info,
     "/v1/question/count": question_count,
     "/v1/question/answer/create": answer_create,
+    "/v1/question/answer/delete": answer_delete,
     "/v1/question/answer/list": answer_list,
     "/v1/question/change-status": question_change_status,
 }
@@ -347,8 +376,10 @@ WRITES = {
     "/v1/chat/send/message",
     "/v2/chat/read",
     "/v1/review/comment/create",
+    "/v1/review/comment/delete",
     "/v1/review/change-status",
     "/v1/question/answer/create",
+    "/v1/question/answer/delete",
     "/v1/question/change-status",
 }
 

@@ -11,6 +11,8 @@ from sandbox.shop import Shop
 from sandbox.wire import Request, Response, wb_envelope, wb_envelope_error, wb_fbapi_error
 
 NOT_EDITABLE = "Ответ нельзя редактировать"
+# WB does not document how it refuses a second POST answer; the sandbox uses the POST's documented 400 shape.
+ALREADY_ANSWERED = "Ответ на этот отзыв уже есть: его можно только отредактировать"
 
 
 class BadParam(Exception):
@@ -158,6 +160,8 @@ def answer_feedback(shop: Shop, req: Request, now: float) -> Response:
         if feedback.answer is None or not feedback.editable(now):
             return wb_envelope_error(400, NOT_EDITABLE)
         feedback.answer = Answer(text, feedback.answer.at, editable=False)
+    elif feedback.answer is not None:
+        return wb_fbapi_error(ALREADY_ANSWERED)
     else:
         feedback.answer = Answer(text, now, editable=True)
     feedback.was_viewed = True

@@ -78,6 +78,8 @@ def deliver_reply(*, message_id: int) -> str:
         "external_id": interaction.external_id,
         "reply_context": interaction.reply_context or {},
         "text": message.text,
+        # An edit of the answer already there; it keeps the same at-most-once lookup (our text is there or not).
+        "replaces": message.edit_of.external_id if message.edit_of is not None else None,
     }
     may_have_reached = message.attempts > 1 and message.last_error not in CERTAINLY_NOT_SENT
     sending = False
@@ -85,7 +87,13 @@ def deliver_reply(*, message_id: int) -> str:
         if may_have_reached:
             found = find_sent_reply(connection, since=message.created_at - LOOKBACK, **target)
             if found is not None:
-                reply_mark_sent(message_id=message.pk, external_id=found.external_id, sent_at=timezone.now())
+                reply_mark_sent(
+                    message_id=message.pk,
+                    external_id=found.external_id,
+                    sent_at=timezone.now(),
+                    replaced=found.replaced,
+                    answer_editable=found.answer_editable,
+                )
                 logger.info("reply %s was already on the marketplace; not sent again", message.pk)
                 return Outcome.FOUND
         sending = True
@@ -95,7 +103,13 @@ def deliver_reply(*, message_id: int) -> str:
         reply_mark_failed(message_id=message.pk, error=f"Не удалось отправить ответ: {exc.message}", retry_at=None)
         return Outcome.FAILED
     except PermanentError as exc:
-        reply_mark_failed(message_id=message.pk, error=f"Маркетплейс отклонил ответ: {exc.message}", retry_at=None)
+        reply_mark_failed(
+            message_id=message.pk,
+            error=f"Маркетплейс отклонил ответ: {exc.message}",
+            retry_at=None,
+            # The next edit is refused before it is queued, not after.
+            answer_editable=False if exc.code == "answer_not_editable" else None,
+        )
         return Outcome.FAILED
     except RateLimited as exc:
         unsure = may_have_reached and not sending
@@ -130,7 +144,13 @@ def deliver_reply(*, message_id: int) -> str:
             final=FINAL_UNCONFIRMED,
             now=now,
         )
-    reply_mark_sent(message_id=message.pk, external_id=sent.external_id, sent_at=timezone.now())
+    reply_mark_sent(
+        message_id=message.pk,
+        external_id=sent.external_id,
+        sent_at=timezone.now(),
+        replaced=sent.replaced,
+        answer_editable=sent.answer_editable,
+    )
     return Outcome.SENT
 
 

@@ -1,4 +1,4 @@
-"""Ozon product questions API client (Premium Plus): list, answers, answer."""
+"""Ozon product questions API client (Premium Plus): list, answers, answer, delete an answer."""
 
 from __future__ import annotations
 
@@ -75,3 +75,7 @@ def create_answer(auth: OzonAuth, *, question_id: str, sku: int, text: str) -> s
         idempotent=False,
     )
     return as_id(data.get("answer_id"))
+
+
+def delete_answer(auth: OzonAuth, *, answer_id: str, sku: int) -> None:
+    call(auth, "/v1/question/answer/delete", {"answer_id": answer_id, "sku": int(sku)})

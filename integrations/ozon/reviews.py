@@ -1,4 +1,4 @@
-"""Ozon reviews API client (Premium Plus): list, comments, comment (our answer)."""
+"""Ozon reviews API client (Premium Plus): list, comments, comment (our answer), delete a comment."""
 
 from __future__ import annotations
 
@@ -80,3 +80,8 @@ def create_comment(auth: OzonAuth, *, review_id: str, text: str, mark_processed:
         idempotent=False,
     )
     return as_id(data.get("comment_id"))
+
+
+def delete_comment(auth: OzonAuth, *, comment_id: str) -> None:
+    # A delete may be repeated safely: a second one finds nothing (not_found), which the caller treats as done.
+    call(auth, "/v1/review/comment/delete", {"comment_id": comment_id})

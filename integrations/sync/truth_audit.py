@@ -83,8 +83,9 @@ def audit_connection(*, connection: Connection, truth: dict[str, Any]) -> Audit:
     key_by_pk = {pk: key for key, pk in interactions.items()}
     actual: dict[Key, Counter] = {key: Counter() for key in interactions}
     audit = Audit(interactions=len(expected), messages=sum(len(ids) for ids in expected.values()))
+    # An answer replaced by a delivered edit is gone from the marketplace: neither expected nor extra.
     for interaction_id, external_id, direction, delivery_state, message_id in Message.objects.filter(
-        interaction__connection=connection
+        interaction__connection=connection, superseded_at__isnull=True
     ).values_list("interaction_id", "external_id", "direction", "delivery_state", "id"):
         if external_id is None:
             # Our own reply: fine while on its way, but once sent the sync must have read it back.

@@ -51,6 +51,13 @@ def feedback_attachments(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return attachments
 
 
+def answer_reply_context(answer: Any) -> dict[str, Any]:
+    """WB's `answer.editable` (one edit within 60 days), where the reply path reads it; nothing when unknown."""
+    if isinstance(answer, dict) and clean_text(answer.get("text")) and isinstance(answer.get("editable"), bool):
+        return {"answer_editable": answer["editable"]}
+    return {}
+
+
 def feedback_root_id(raw: dict[str, Any], parents: dict[str, str] | None = None) -> str:
     """An edited review arrives as a new feedback pointing at the original: both are one interaction."""
     feedback_id = _required_id(raw, "id")
@@ -107,7 +114,7 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
         rating=rating,
         is_answered=isinstance(answer, dict) and bool(clean_text(answer.get("text"))),
         # Replies go to the newest feedback of the thread (the edited one), not to the root.
-        reply_context={"feedback_id": feedback_id},
+        reply_context={"feedback_id": feedback_id, **answer_reply_context(answer)},
         raw=raw,
     )
 
@@ -149,6 +156,7 @@ def normalize_question(raw: dict[str, Any]) -> InteractionRecord:
         product_id=str(nm_id) if nm_id else "",
         product_name=clean_text(details.get("productName")),
         is_answered=bool(messages[-1].direction == Direction.OUT) or raw.get("state") == "none",
+        reply_context=answer_reply_context(answer),
         raw=raw,
     )
 

@@ -1,4 +1,4 @@
-"""WB product questions API client: lists, counts, one question, answer, mark viewed."""
+"""WB product questions API client: lists, counts, one question, answer (or edit the answer), mark viewed."""
 
 from __future__ import annotations
 

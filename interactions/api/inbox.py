@@ -165,7 +165,16 @@ class InteractionReplyApi(APIView):
     class Input(serializers.Serializer):
         text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10000)
 
-    @extend_schema(request=Input, responses={201: MessageOutput})
+    @extend_schema(
+        request=Input,
+        responses={201: MessageOutput},
+        description=(
+            "Queue a reply. On a review or question already answered on the marketplace the reply edits that "
+            "answer (`edit_of` names it) and replaces it in the thread once delivered. Refused with 400 "
+            "`answer_not_editable` when the marketplace no longer allows an edit (WB: once, within 60 days), "
+            "400 `answer_unchanged` for the same text, 409 `reply_in_progress` while an earlier reply is on its way."
+        ),
+    )
     def post(self, request: Request, interaction_id: int) -> Response:
         interaction = selectors.interaction_get(seller=seller_for_request(request), interaction_id=interaction_id)
         serializer = self.Input(data=request.data)

@@ -136,6 +136,9 @@ class MessageOutput(serializers.Serializer):
     attempts = serializers.IntegerField()
     last_error = serializers.CharField()
     sent_at = serializers.DateTimeField(allow_null=True)
+    edit_of = serializers.IntegerField(
+        source="edit_of_id", allow_null=True, help_text="the answer this reply edits on the marketplace"
+    )
 
 
 class EventOutput(serializers.Serializer):

@@ -130,7 +130,9 @@ def inbox_list(
     *, seller: Any, user: Any, filters: dict[str, Any], ordering: str = "default", cursor: str | None, limit: int
 ) -> InboxPage:
     """One page of the inbox: one query whatever the page size (related rows joined, preview in a subquery)."""
-    last_message = Message.objects.filter(interaction_id=OuterRef("pk")).order_by("-created_at", "-id")
+    last_message = Message.objects.filter(interaction_id=OuterRef("pk"), superseded_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )
     queryset = (
         Interaction.objects.filter(seller=seller)
         .select_related("customer", "assigned_to")
@@ -160,7 +162,13 @@ def interaction_detail(*, seller: Any, interaction_id: int) -> Interaction:
         .select_related("customer", "assigned_to")
         .defer("raw", "search_text", "reply_context")
         .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.select_related("author_user").order_by("created_at", "id")),
+            # An answer replaced by an edit is history (its `answer_edited` event), not part of the thread.
+            Prefetch(
+                "messages",
+                queryset=Message.objects.filter(superseded_at__isnull=True)
+                .select_related("author_user")
+                .order_by("created_at", "id"),
+            ),
         )
         .first()
     )

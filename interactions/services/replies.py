@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from agentiq.errors import ApplicationError
+from agentiq.errors import ApplicationError, Conflict
 from interactions.models import (
     Author,
     DeliveryState,
@@ -40,6 +40,14 @@ REPLY_LENGTH_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
     (Marketplace.OZON, Kind.REVIEW): (1, 3000),
 }
 CLOSES_ON_ANSWER = (Kind.REVIEW, Kind.QUESTION)
+IN_FLIGHT = (DeliveryState.PENDING, DeliveryState.SENDING)
+
+NOT_EDITABLE = {
+    Kind.REVIEW: "Wildberries больше не даёт изменить ответ на этот отзыв: ответ можно отредактировать "
+    "только один раз и не позже чем через 60 дней после отправки.",
+    Kind.QUESTION: "Wildberries больше не даёт изменить ответ на этот вопрос: ответ можно отредактировать "
+    "только один раз и не позже чем через 60 дней после отправки.",
+}
 
 
 def reply_validate(*, interaction: Interaction, text: str) -> str:
@@ -65,11 +73,67 @@ def reply_validate(*, interaction: Interaction, text: str) -> str:
     return cleaned
 
 
+def answer_to_edit(*, interaction: Interaction) -> Message | None:
+    """The seller's answer already on the marketplace that a new reply would replace; None: a new answer.
+
+    A review or question carries one current answer: WB keeps one per feedback (`<id>:answer`, on the feedback
+    replies go to), Ozon our last comment or answer unless the buyer wrote after it (then a reply answers the
+    buyer). Chat messages are never edited."""
+    if interaction.kind not in CLOSES_ON_ANSWER:
+        return None
+    current = Message.objects.filter(interaction_id=interaction.pk, superseded_at__isnull=True)
+    if interaction.marketplace == Marketplace.WILDBERRIES:
+        item_id = interaction.external_id
+        if interaction.kind == Kind.REVIEW:
+            item_id = str((interaction.reply_context or {}).get("feedback_id") or item_id)
+        return current.filter(external_id=f"{item_id}:answer").first()
+    # Our replies that never reached Ozon are not on the thread there.
+    last = current.exclude(direction=Direction.OUT, delivery_state=DeliveryState.FAILED).order_by("-created_at", "-id")
+    latest = last.first()
+    if latest is None or latest.direction != Direction.OUT or not latest.external_id:
+        return None
+    return latest
+
+
+def _text_key(text: str) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _check_edit(*, interaction: Interaction, answer: Message, text: str) -> None:
+    """Refuse, before anything is written, an edit the marketplace would refuse."""
+    if (
+        interaction.marketplace == Marketplace.WILDBERRIES
+        and (interaction.reply_context or {}).get("answer_editable") is False
+    ):
+        raise ApplicationError(NOT_EDITABLE[interaction.kind], code="answer_not_editable")
+    if _text_key(answer.text) == _text_key(text):
+        # Also what tells delivery, after a crash, that the edit went out: the marketplace shows our new text.
+        raise ApplicationError(
+            "Этот текст уже опубликован в ответе. Измените текст, чтобы отредактировать ответ.",
+            code="answer_unchanged",
+        )
+
+
 def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
+    """Queue the seller's reply; when the item is already answered on the marketplace, queue an edit of it."""
     cleaned = reply_validate(interaction=interaction, text=text)
     now = timezone.now()
     with transaction.atomic():
         locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        edit_of = None
+        if locked.kind in CLOSES_ON_ANSWER:
+            in_flight = Message.objects.filter(
+                interaction_id=locked.pk, direction=Direction.OUT, delivery_state__in=IN_FLIGHT
+            )
+            if in_flight.exists():
+                # A second answer would be refused (WB) or doubled (Ozon); an edit needs the first one delivered.
+                raise Conflict(
+                    "Предыдущий ответ ещё отправляется. Дождитесь, пока он дойдёт, и тогда отредактируйте его.",
+                    code="reply_in_progress",
+                )
+            edit_of = answer_to_edit(interaction=locked)
+            if edit_of is not None:
+                _check_edit(interaction=locked, answer=edit_of, text=cleaned)
         message = Message.objects.create(
             interaction=locked,
             seller_id=locked.seller_id,
@@ -80,6 +144,7 @@ def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
             delivery_state=DeliveryState.PENDING,
             idempotency_key=Message.new_idempotency_key(),
             created_at=now,
+            edit_of=edit_of,
         )
         locked.first_responded_at = locked.first_responded_at or now
         locked.needs_response = False
@@ -101,9 +166,10 @@ def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
                 "updated_at",
             ]
         )
-        event_record(
-            interaction=locked, kind=InteractionEvent.Kind.REPLY_QUEUED, actor=user, data={"message_id": message.pk}
-        )
+        queued: dict[str, Any] = {"message_id": message.pk}
+        if edit_of is not None:
+            queued["edit_of"] = edit_of.pk
+        event_record(interaction=locked, kind=InteractionEvent.Kind.REPLY_QUEUED, actor=user, data=queued)
         message_id = message.pk
         transaction.on_commit(lambda: _enqueue_delivery(message_id))
     _copy_state(source=locked, target=interaction)
@@ -137,13 +203,58 @@ def reply_claim(*, message_id: int, now: datetime, lease_seconds: int = 120) -> 
     )
     if changed != 1:
         return None
-    return Message.objects.select_related("interaction__connection").get(pk=message_id)
+    return Message.objects.select_related("interaction__connection", "edit_of").get(pk=message_id)
 
 
-def reply_mark_sent(*, message_id: int, external_id: str | None, sent_at: datetime) -> None:
+def _lock_reply(*, message_id: int) -> tuple[Interaction, Message]:
+    # The interaction first, then the message: the order the sync's upsert takes them in.
+    interaction_id = Message.objects.values_list("interaction_id", flat=True).get(pk=message_id)
+    interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
+    message = Message.objects.select_for_update().get(pk=message_id)
+    message.interaction = interaction
+    return interaction, message
+
+
+def _remember_editable(*, interaction: Interaction, answer_editable: bool | None) -> None:
+    context = interaction.reply_context or {}
+    if answer_editable is None or context.get("answer_editable") == answer_editable:
+        return
+    interaction.reply_context = {**context, "answer_editable": answer_editable}
+    Interaction.objects.filter(pk=interaction.pk).update(reply_context=interaction.reply_context)
+
+
+def _supersede(*, message: Message, external_id: str | None, at: datetime) -> None:
+    """The edit is on the marketplace: the answer it replaced leaves the thread; its text stays in the event."""
+    old = Message.objects.select_for_update().filter(pk=message.edit_of_id, superseded_at__isnull=True).first()
+    if old is None:
+        return
+    if external_id and old.external_id == external_id:
+        old.external_id = None  # WB edits in place: the answer's id moves to the new text
+    old.superseded_at = at
+    old.save(update_fields=["external_id", "superseded_at"])
+    event_record(
+        interaction=message.interaction,
+        kind=InteractionEvent.Kind.ANSWER_EDITED,
+        data={"message_id": message.pk, "replaced_message_id": old.pk, "previous_text": old.text},
+        created_at=at,
+    )
+
+
+def reply_mark_sent(
+    *,
+    message_id: int,
+    external_id: str | None,
+    sent_at: datetime,
+    replaced: bool = False,
+    answer_editable: bool | None = None,
+) -> None:
+    """Record a delivered reply. `replaced`: it was an edit and the previous answer is gone from the
+    marketplace; `answer_editable`: whether the marketplace still lets this answer be edited."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("interaction").get(pk=message_id)
-        interaction = message.interaction
+        interaction, message = _lock_reply(message_id=message_id)
+        _remember_editable(interaction=interaction, answer_editable=answer_editable)
+        if replaced and message.edit_of_id:
+            _supersede(message=message, external_id=external_id, at=sent_at)
         if external_id and not message.external_id:
             taken = (
                 Message.objects.filter(interaction_id=interaction.pk, external_id=external_id)
@@ -160,12 +271,10 @@ def reply_mark_sent(*, message_id: int, external_id: str | None, sent_at: dateti
         message.next_attempt_at = None
         message.last_error = ""
         message.save(update_fields=["external_id", "delivery_state", "sent_at", "next_attempt_at", "last_error"])
-        event_record(
-            interaction=interaction,
-            kind=InteractionEvent.Kind.REPLY_SENT,
-            data={"message_id": message.pk},
-            created_at=sent_at,
-        )
+        sent: dict[str, Any] = {"message_id": message.pk}
+        if message.edit_of_id:
+            sent.update(edit_of=message.edit_of_id, replaced=replaced)
+        event_record(interaction=interaction, kind=InteractionEvent.Kind.REPLY_SENT, data=sent, created_at=sent_at)
         if (
             interaction.kind in CLOSES_ON_ANSWER
             and interaction.status != Status.CLOSED
@@ -176,9 +285,12 @@ def reply_mark_sent(*, message_id: int, external_id: str | None, sent_at: dateti
             )
 
 
-def reply_mark_failed(*, message_id: int, error: str, retry_at: datetime | None) -> None:
+def reply_mark_failed(
+    *, message_id: int, error: str, retry_at: datetime | None, answer_editable: bool | None = None
+) -> None:
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("interaction").get(pk=message_id)
+        interaction, message = _lock_reply(message_id=message_id)
+        _remember_editable(interaction=interaction, answer_editable=answer_editable)
         if message.delivery_state == DeliveryState.SENT:
             return  # Sync already saw it on the marketplace: a late failure must not resend it.
         message.last_error = error[:2000]
@@ -190,12 +302,13 @@ def reply_mark_failed(*, message_id: int, error: str, retry_at: datetime | None)
         message.delivery_state = DeliveryState.FAILED
         message.next_attempt_at = None
         message.save(update_fields=["delivery_state", "next_attempt_at", "last_error"])
-        interaction = message.interaction
         event_record(
             interaction=interaction,
             kind=InteractionEvent.Kind.REPLY_FAILED,
             data={"message_id": message.pk, "reason": message.last_error},
         )
+        if message.edit_of_id:
+            return  # a failed edit leaves the previous answer in place: the buyer has an answer
         # The seller must see it again: the buyer got no answer.
         Interaction.objects.filter(pk=interaction.pk).update(
             needs_response=True,

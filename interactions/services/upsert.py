@@ -205,7 +205,8 @@ def _existing_messages(
     if not interactions:
         return known, ours
     rows = Message.objects.filter(interaction_id__in=[i.pk for i in interactions]).filter(
-        Q(external_id__isnull=False) | Q(direction=Direction.OUT, author_user__isnull=False)
+        # An answer replaced by an edit is not ours to adopt an id again.
+        Q(external_id__isnull=False) | Q(direction=Direction.OUT, author_user__isnull=False, superseded_at__isnull=True)
     )
     for message in rows.only("id", "interaction_id", "external_id", "text", "direction", "delivery_state", "sent_at"):
         if message.external_id is not None:

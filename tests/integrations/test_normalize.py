@@ -108,6 +108,16 @@ def test_wb_question_with_nanoseconds_and_answer():
     assert answered.messages[1].created_at == datetime(2025, 7, 28, 8, 24, 37, 187113, tzinfo=UTC)
 
 
+def test_wb_answer_editable_flag_is_kept_for_the_reply_path():
+    """WB lets an answer be edited once within 60 days; `answer.editable` says whether that is still possible."""
+    feedback = normalize_feedback(load("wb/feedbacks_answered.json")["data"]["feedbacks"][0])
+    assert feedback.reply_context == {"feedback_id": "YX52RZEBhH9mrcYdEJuD", "answer_editable": False}
+    question = normalize_wb_question(load("wb/question_answered.json")["data"])
+    assert question.reply_context == {"answer_editable": True}
+    unanswered = normalize_wb_question(load("wb/questions_unanswered.json")["data"]["questions"][0])
+    assert unanswered.reply_context == {}  # no answer: nothing to edit, nothing to claim
+
+
 def test_wb_chat_events_group_by_chat_with_reply_sign_and_good_card():
     events = load("wb/events.json")["result"]["events"]
     chats = {c["chatID"]: c for c in load("wb/chats.json")["result"]}

@@ -42,7 +42,7 @@ def test_wb_review_reply_and_lookup(wb, sandbox_shop):
         find_sent_reply(wb, kind="review", external_id=target["id"], reply_context={}, text=text, since=since()) is None
     )
     sent = send_reply(wb, kind="review", external_id=target["id"], reply_context={}, text=text)
-    assert sent == SentReply(external_id=f"{target['id']}:answer")
+    assert sent == SentReply(external_id=f"{target['id']}:answer", answer_editable=True)  # WB: one edit allowed
     assert replies_of(sandbox_shop.truth()["wb"]["feedbacks"], target["id"])[0]["count"] == 1
     found = find_sent_reply(
         wb, kind="review", external_id=target["id"], reply_context={}, text=f"  {text} ", since=since()
@@ -241,3 +241,65 @@ def test_ozon_question_without_sku_is_refused_before_sending(ozon, sandbox_shop)
     with pytest.raises(PermanentError):
         send_reply(ozon, kind="question", external_id=question["id"], reply_context={}, text="Ответ без SKU")
     assert sandbox_shop.truth()["unmatched_replies"] == []
+
+
+def test_wb_edit_patches_the_answer_and_a_second_edit_is_refused(wb, sandbox_shop):
+    target = next(f for f in sandbox_shop.truth()["wb"]["feedbacks"] if not f["answered"])
+    send_reply(wb, kind="review", external_id=target["id"], reply_context={}, text="Спасибо за отзыв!")
+    edited = send_reply(
+        wb,
+        kind="review",
+        external_id=target["id"],
+        reply_context={},
+        text="Спасибо за подробный отзыв!",
+        replaces=f"{target['id']}:answer",
+    )
+    assert edited == SentReply(external_id=f"{target['id']}:answer", replaced=True, answer_editable=False)
+    assert [r["via"] for r in replies_of(sandbox_shop.truth()["wb"]["feedbacks"], target["id"])] == [
+        "POST /api/v1/feedbacks/answer",
+        "PATCH /api/v1/feedbacks/answer",
+    ]
+    with pytest.raises(PermanentError) as refused:
+        send_reply(
+            wb,
+            kind="review",
+            external_id=target["id"],
+            reply_context={},
+            text="Третья версия",
+            replaces=f"{target['id']}:answer",
+        )
+    assert refused.value.code == "answer_not_editable" and "Ответ нельзя редактировать" in refused.value.message
+
+
+def test_a_chat_message_is_never_edited(wb, sandbox_shop):
+    chat = sandbox_shop.truth()["wb"]["chats"][0]
+    with pytest.raises(PermanentError):
+        send_reply(wb, kind="chat", external_id=chat["chat_id"], reply_context={}, text="Исправление", replaces="e-1")
+    assert replies_of(sandbox_shop.truth()["wb"]["chats"], chat["chat_id"], "chat_id") == []
+
+
+def test_ozon_edit_deletes_the_old_comment_only_after_the_new_one_is_out(ozon, sandbox, sandbox_shop):
+    review_id = sandbox_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
+
+    def review() -> dict:
+        return next(r for r in sandbox_shop.truth()["ozon"]["reviews"] if r["id"] == review_id)
+
+    def edit(text: str, replaces: str | None) -> SentReply:
+        return send_reply(ozon, kind="review", external_id=review_id, reply_context={}, text=text, replaces=replaces)
+
+    first = edit("Спасибо за отзыв!", None)
+    edited = edit("Спасибо! Заменим товар.", first.external_id)
+
+    assert edited.replaced is True and edited.external_id != first.external_id
+    assert [c["text"] for c in review()["comments"]] == ["Спасибо! Заменим товар."]
+    assert [(r["text"], r["count"]) for r in review()["replies"]] == [
+        ("Спасибо за отзыв!", 1),
+        ("Спасибо! Заменим товар.", 1),
+    ]
+
+    # The delete fails: the new comment is out all the same, so both stay and the edit says so.
+    sandbox.state.set_faults(rate=1.0, kinds=["server_error"], paths=["/v1/review/comment/delete"], seed=1)
+    kept = edit("Спасибо! Заменим товар завтра.", edited.external_id)
+
+    assert kept.replaced is False and kept.external_id
+    assert [c["text"] for c in review()["comments"]] == ["Спасибо! Заменим товар.", "Спасибо! Заменим товар завтра."]

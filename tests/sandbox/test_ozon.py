@@ -7,6 +7,8 @@ import json
 import pytest
 import requests
 
+from sandbox.ozon_records import OzonComment
+
 
 @pytest.fixture
 def ozon(sandbox_shop):
@@ -178,6 +180,42 @@ def test_questions_last_id_paging_and_answer(ozon, sandbox_shop):
     assert counts["all"] == len(truth) and counts["processed"] >= 1
     after = next(q for q in sandbox_shop.truth()["ozon"]["questions"] if q["id"] == question["id"])
     assert after["replies"][0]["text"] == "Да, есть" and after["replies"][0]["count"] == 1
+
+
+def test_the_seller_deletes_own_review_comments_and_question_answers(ozon, sandbox_shop):
+    sandbox_shop.add_traffic(reviews=25, questions=2, marketplace="ozon")
+    truth = sandbox_shop.truth()["ozon"]
+    review = next(r for r in truth["reviews"] if r["status"] == "UNPROCESSED")
+    question = next(q for q in truth["questions"] if q["status"] != "PROCESSED")
+    comment_id = ozon("/v1/review/comment/create", {"review_id": review["id"], "text": "Спасибо!"}).json()["comment_id"]
+    answer_id = ozon(
+        "/v1/question/answer/create", {"question_id": question["id"], "sku": question["sku"], "text": "Да, есть"}
+    ).json()["answer_id"]
+
+    assert ozon("/v1/review/comment/delete", {"comment_id": comment_id}).json() == {}
+    wrong_sku = ozon("/v1/question/answer/delete", {"answer_id": answer_id, "sku": 1})
+    assert wrong_sku.status_code == 400 and wrong_sku.json()["code"] == 3
+    assert ozon("/v1/question/answer/delete", {"answer_id": answer_id, "sku": question["sku"]}).json() == {}
+
+    after = sandbox_shop.truth()["ozon"]
+    assert comment_id not in {c["id"] for r in after["reviews"] for c in r["comments"]}
+    assert answer_id not in {a["id"] for q in after["questions"] for a in q["answers"]}
+    again = ozon("/v1/review/comment/delete", {"comment_id": comment_id})
+    assert again.status_code == 404 and again.json()["code"] == 5
+    assert ozon("/v1/question/answer/delete", {"answer_id": answer_id, "sku": question["sku"]}).status_code == 404
+
+
+def test_a_buyers_comment_cannot_be_deleted(ozon, sandbox_shop):
+    sandbox_shop.add_traffic(reviews=25, marketplace="ozon")
+    shop = sandbox_shop.state.shop(sandbox_shop.shop_no)
+    review = next(r for r in shop.reviews if r.status == "UNPROCESSED")
+    buyer = OzonComment("buyer-comment-1", "А когда привезут?", review.published_ts + 60, is_owner=False)
+    review.comments.append(buyer)
+
+    refused = ozon("/v1/review/comment/delete", {"comment_id": buyer.id})
+
+    assert refused.status_code == 400 and refused.json()["code"] == 3
+    assert buyer in review.comments
 
 
 def test_ozon_rate_limit_is_429_code_8(ozon, sandbox_shop):

@@ -135,6 +135,7 @@ def test_every_wb_endpoint_success_and_error_matches_the_spec(sandbox, sandbox_s
     wb("GET", "/api/v1/feedback", params={"id": "unknown"})
     wb("POST", "/api/v1/feedbacks/answer", json={"id": unanswered["id"], "text": "Спасибо за отзыв!"})
     wb("POST", "/api/v1/feedbacks/answer", json={"id": unanswered["id"], "text": "!"})
+    wb("POST", "/api/v1/feedbacks/answer", json={"id": unanswered["id"], "text": "Второй ответ не принимается"})
     wb("PATCH", "/api/v1/feedbacks/answer", json={"id": unanswered["id"], "text": "Спасибо, ждём снова!"})
     wb("GET", "/api/v1/feedback", params={"id": unanswered["id"]})
     # questions
@@ -285,7 +286,10 @@ def test_ozon_responses_match_the_subset_spec(sandbox, sandbox_shop, ozon_spec):
         "/v1/review/comment/create",
         json={"review_id": review_id, "text": "Спасибо!", "mark_review_as_processed": True},
     )
-    ozon("POST", "/v1/review/comment/list", json={"review_id": review_id, "limit": 20})
+    comments = ozon("POST", "/v1/review/comment/list", json={"review_id": review_id, "limit": 20}).json()["comments"]
+    comment_id = comments[-1]["id"]
+    ozon("POST", "/v1/review/comment/delete", json={"comment_id": comment_id})
+    ozon("POST", "/v1/review/comment/delete", json={"comment_id": comment_id})
     ozon("POST", "/v1/review/change-status", json={"review_ids": [review_id], "status": "UNPROCESSED"})
     ozon("POST", "/v1/question/list", json={"filter": {"status": "ALL"}, "last_id": ""})
     ozon("POST", "/v1/question/info", json={"question_id": question["id"]})
@@ -295,7 +299,10 @@ def test_ozon_responses_match_the_subset_spec(sandbox, sandbox_shop, ozon_spec):
         "/v1/question/answer/create",
         json={"question_id": question["id"], "sku": question["sku"], "text": "Да, есть"},
     )
-    ozon("POST", "/v1/question/answer/list", json={"question_id": question["id"], "sku": question["sku"]})
+    answer_id = ozon(
+        "POST", "/v1/question/answer/list", json={"question_id": question["id"], "sku": question["sku"]}
+    ).json()["answers"][-1]["id"]
+    ozon("POST", "/v1/question/answer/delete", json={"answer_id": answer_id, "sku": question["sku"]})
     ozon("POST", "/v1/question/change-status", json={"question_ids": [question["id"]], "status": "VIEWED"})
     sandbox_shop.settings(premium=False)
     ozon("POST", "/v3/chat/history", json={"chat_id": chat_id})

@@ -171,11 +171,24 @@ def test_answer_body_errors_use_the_fbapi_shape(wb, sandbox_shop):
     assert wb("GET", "/api/v1/feedback", params={"id": "unknown"}).status_code == 422
 
 
-def test_duplicate_delivery_is_counted_in_the_truth(wb, sandbox_shop):
+def test_a_second_answer_is_refused_and_only_an_edit_replaces_it(wb, sandbox_shop):
     feedback_id = _unanswered(wb)[0]["id"]
-    for _ in range(2):
-        assert wb("POST", "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}).status_code == 204
+    assert wb("POST", "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}).status_code == 204
+    second = wb("POST", "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо ещё раз!"})
+    assert second.status_code == 400 and second.json()["origin"] == "fbapi"
+    answer = wb("GET", "/api/v1/feedback", params={"id": feedback_id}).json()["data"]["answer"]
+    assert answer == {"text": "Спасибо!", "state": "wbRu", "editable": True}
     truth = next(f for f in sandbox_shop.truth()["wb"]["feedbacks"] if f["id"] == feedback_id)
+    assert [(r["text"], r["count"]) for r in truth["replies"]] == [("Спасибо!", 1)]
+
+
+def test_duplicate_delivery_is_counted_in_the_truth(wb, sandbox_shop):
+    # A feedback refuses a second answer; a chat takes the same message twice, and the truth counts both.
+    chat = sandbox_shop.truth()["wb"]["chats"][0]
+    files = {"replySign": (None, chat["reply_sign"]), "message": (None, "Спасибо!")}
+    for _ in range(2):
+        assert wb("POST", "/api/v1/seller/message", files=files).status_code == 200
+    truth = next(c for c in sandbox_shop.truth()["wb"]["chats"] if c["chat_id"] == chat["chat_id"])
     assert truth["replies"][0]["count"] == 2
 
 
