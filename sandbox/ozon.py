@@ -1,4 +1,4 @@
-"""Ozon Seller API: chats, reviews, questions (README §6). POST only; handlers run with the state lock held."""
+"""Ozon Seller API: chats, reviews, questions (docs/marketplaces.md §6). POST only; handlers run with the state lock held."""
 
 from __future__ import annotations
 

@@ -27,7 +27,6 @@ WB_COMMON_HOST = "https://common-api.wildberries.ru"
 OZON_HOST = "https://api-seller.ozon.ru"
 
 
-
 # openapi-core knows application/json only; WB's chat 400s are application/problem+json (JSON too).
 WB_CONFIG = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
 
