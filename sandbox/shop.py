@@ -344,12 +344,12 @@ class Shop:
         self.events.sort(key=lambda e: e.ts_ms)
         self._reorder_strictly()
 
-        for ts in sorted(ago(DAY, 10 * DAY) for _ in range(2)):
+        for n, ts in enumerate(sorted(ago(DAY, 10 * DAY) for _ in range(2))):
             opener, reply, followup = rng.choice(texts.CHATS)
             ozon_chat = self.add_ozon_chat(ts, text=opener)
             t = ts + rng.uniform(10 * MINUTE, 3 * HOUR)
             self.add_ozon_message(ozon_chat, t, user_type="seller", text=reply)
-            if rng.random() < 0.5:
+            if n == 0 or rng.random() < 0.5:  # every shop has a longer conversation to page through
                 t += rng.uniform(10 * MINUTE, HOUR)
                 self.add_ozon_message(ozon_chat, t, user_type=ozon_chat.customer_type, text=followup)
                 self.add_ozon_message(ozon_chat, t + 15 * MINUTE, user_type="seller", text="Пожалуйста, обращайтесь!")
