@@ -44,11 +44,11 @@ def test_readme_table_lists_every_variable():
 def tracked_files() -> list[Path]:
     try:
         listed = subprocess.run(
-            ["git", "ls-files", "-z"],
+            ["git", "ls-files", "-z"],  # noqa: S607
             cwd=ROOT,
             capture_output=True,
             check=True,
-            timeout=30,  # noqa: S607
+            timeout=30,
         ).stdout.decode()
         return [ROOT / name for name in listed.split("\0") if name]
     except (OSError, subprocess.SubprocessError):
