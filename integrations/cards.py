@@ -55,15 +55,32 @@ def ensure_product_cards(*, nm_ids: Iterable[int], max_age: timedelta = timedelt
     except Exception:
         logger.exception("product cards: cannot read the cache table")
         return
+    named: dict[str, str] = {}
     for nm_id in [n for n in wanted if n not in fresh][:MAX_PER_CALL]:
         try:
-            _refresh(nm_id, known_basket=known_baskets.get(nm_id, ""))
+            name = _refresh(nm_id, known_basket=known_baskets.get(nm_id, ""))
         except Exception:
             # Never let a card break the sync; the next sync tries again.
             logger.exception("product card %s: refresh failed", nm_id)
+            continue
+        if name:
+            named[str(nm_id)] = name
+    if named:
+        _name_items(named)
 
 
-def _refresh(nm_id: int, *, known_basket: str) -> None:
+def _name_items(names: dict[str, str]) -> None:
+    """Items that arrived before their card (WB chats carry no product name) get the card's name."""
+    from interactions.services import product_names_fill
+
+    try:
+        product_names_fill(marketplace=Marketplace.WILDBERRIES, names=names)
+    except Exception:
+        logger.exception("product cards: could not name the items")
+
+
+def _refresh(nm_id: int, *, known_basket: str) -> str:
+    """Fetch and store one card; returns its name ("" when the card is missing)."""
     vol, _ = wb_cards.vol_part(nm_id)
     remembered = cache.get(_basket_key(vol)) or (int(known_basket) if known_basket.isdigit() else None)
     found = wb_cards.find_card(nm_id, first=remembered)
@@ -74,18 +91,19 @@ def _refresh(nm_id: int, *, known_basket: str) -> None:
             nm_id=nm_id,
             defaults={"is_missing": True, "fetched_at": now},
         )
-        return
+        return ""
     basket, card = found
     cache.set(_basket_key(vol), basket, BASKET_CACHE_SECONDS)
     history = wb_cards.fetch_price_history(nm_id, basket)
     selling = card.get("selling") if isinstance(card.get("selling"), dict) else {}
     media = card.get("media") if isinstance(card.get("media"), dict) else {}
     photo_count = media.get("photo_count")
+    name = _text(card.get("imt_name"), 500)
     ProductCard.objects.update_or_create(
         marketplace=Marketplace.WILDBERRIES,
         nm_id=nm_id,
         defaults={
-            "name": _text(card.get("imt_name"), 500),
+            "name": name,
             "brand": _text(selling.get("brand_name"), 200),
             "vendor_code": _text(card.get("vendor_code"), 200),
             "category": _text(card.get("subj_name"), 200),
@@ -97,3 +115,4 @@ def _refresh(nm_id: int, *, known_basket: str) -> None:
             "fetched_at": now,
         },
     )
+    return name

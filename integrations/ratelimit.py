@@ -152,7 +152,7 @@ class Bucket:
             cache.delete(self.key)
 
 
-# Documented limits (shared/marketplaces/README.md §2.3, §6.1), kept ~10 % under: our reservation clock and
+# Documented limits (docs/marketplaces.md §2.3, §6.1), kept ~10 % under: our reservation clock and
 # the marketplace's arrival clock differ by the network, and a slot taken exactly on time can still see a 429.
 def wb_feedbacks_bucket(account_key: str, *, base_token: bool = False) -> Bucket:
     """Every feedbacks-api method of one seller account shares one bucket: WB allows 3/s, burst 6

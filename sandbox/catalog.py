@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sandbox import texts
 
-# README §5: first row whose upper bound is >= vol gives the basket.
+# docs/marketplaces.md §5: first row whose upper bound is >= vol gives the basket.
 BASKET_TABLE = (
     (143, 1), (287, 2), (431, 3), (719, 4), (1007, 5), (1061, 6), (1115, 7), (1169, 8), (1313, 9),
     (1601, 10), (1655, 11), (1919, 12), (2045, 13), (2189, 14), (2405, 15), (2621, 16), (2837, 17),

@@ -1,4 +1,4 @@
-"""WB public CDN: card.json and price-history.json at the basket that really holds the card (README §5)."""
+"""WB public CDN: card.json and price-history.json at the basket that really holds the card (docs/marketplaces.md §5)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,17 @@
-"""Ozon Seller API: chats, reviews, questions (README §6). POST only; handlers run with the state lock held."""
+"""Ozon Seller API: chats, reviews, questions (docs/marketplaces.md §6). POST only; handlers run with the state lock held."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
+from sandbox import catalog
 from sandbox.ozon_records import OzonAnswer, OzonComment
 from sandbox.shop import Shop
 from sandbox.wire import Response, iso_utc_ms, json_response, ozon_invalid, ozon_not_found
 
-PREMIUM_FREE = {"/v3/chat/list"}
+PREMIUM_FREE = {"/v3/chat/list", "/v3/product/info/list"}
+PRODUCT_INFO_MAX = 1000
 QUESTION_PAGE = 50
 
 
@@ -352,6 +354,34 @@ def question_change_status(shop: Shop, body: dict, now: float) -> Response:
     return json_response(200, {})
 
 
+# --- products ---
+def product_info_list(shop: Shop, body: dict, now: float) -> Response:
+    """The shop's own products among the asked SKUs (others are left out, as Ozon does)."""
+    asked = {name: body.get(name) or [] for name in ("sku", "offer_id", "product_id")}
+    if any(not isinstance(values, list) for values in asked.values()):
+        raise Invalid("sku, offer_id and product_id must be arrays")
+    if sum(len(values) for values in asked.values()) > PRODUCT_INFO_MAX:
+        raise Invalid(f"no more than {PRODUCT_INFO_MAX} identifiers in one request")
+    wanted = {str(v) for v in asked["sku"] if isinstance(v, int | str) and not isinstance(v, bool)}
+    items = []
+    for sku in shop.skus:
+        if str(sku) in wanted:
+            p = catalog.product(sku)
+            items.append(
+                {
+                    "id": sku // 7 + 11,
+                    "name": p.name,
+                    "offer_id": p.article,
+                    "sku": sku,
+                    "currency_code": "RUB",
+                    "price": f"{p.price_kopecks / 100:.2f}",
+                    "is_archived": False,
+                    "created_at": "2024-11-20T07:37:58.269Z",
+                }
+            )
+    return json_response(200, {"items": items})
+
+
 ROUTES = {
     "/v3/chat/list": chat_list,
     "/v3/chat/history": chat_history,
@@ -371,6 +401,7 @@ ROUTES = {
     "/v1/question/answer/delete": answer_delete,
     "/v1/question/answer/list": answer_list,
     "/v1/question/change-status": question_change_status,
+    "/v3/product/info/list": product_info_list,
 }
 WRITES = {
     "/v1/chat/send/message",

@@ -182,10 +182,6 @@ class SandboxServer:
             with self.state.lock:
                 shop_nos = list(self.state.shops)
             for shop_no in shop_nos:
-                self.state.add_traffic(
-                    shop_no,
-                    reviews=rng.randint(0, 2),
-                    questions=rng.randint(0, 1),
-                    chats=rng.randint(0, 1),
-                    chat_messages=rng.randint(0, 2),
-                )
+                # One new buyer item per tick and shop: a shop's day, not a flood (`--traffic-interval`).
+                kind = rng.choices(("reviews", "questions", "chats", "chat_messages"), weights=(4, 2, 1, 2))[0]
+                self.state.add_traffic(shop_no, marketplace=rng.choice(("wb", "ozon")), **{kind: 1})

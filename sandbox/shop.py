@@ -24,7 +24,9 @@ from sandbox.ozon_records import (
 from sandbox.records import Answer, Reply, WBChat, WBEvent, WBFeedback, WBFile, WBQuestion
 from sandbox.wire import iso_utc_ms
 
-DAY = 24 * 3600
+MINUTE = 60
+HOUR = 3600
+DAY = 24 * HOUR
 _ID_CHARS = string.ascii_letters + string.digits
 # A 1x1 PNG: the bytes behind every generated buyer image, so downloads return a real image.
 PNG_PIXEL = bytes.fromhex(
@@ -82,36 +84,57 @@ class Shop:
         return MESSAGE_ID_BASE + self.shop_no * 1_000_000_000 + self.ozon_message_seq
 
     # --- WB ---
-    def add_feedback(self, ts: float, *, rating: int | None = None, parent: WBFeedback | None = None) -> WBFeedback:
+    def _wearable(self, product_no: int) -> bool:
+        return catalog.product(product_no).root_subject in texts.WEARABLE
+
+    def add_feedback(
+        self,
+        ts: float,
+        *,
+        rating: int | None = None,
+        parent: WBFeedback | None = None,
+        nm_id: int | None = None,
+        answered_after: float | None = None,
+    ) -> WBFeedback:
         rating = rating or self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 3, 6))[0]
+        nm_id = parent.nm_id if parent else nm_id or self.rng.choice(self.nm_ids)
+        text, answer = texts.review(self.rng, rating=rating, wearable=self._wearable(nm_id))
         feedback = WBFeedback(
             id=self._wb_id(),
-            nm_id=parent.nm_id if parent else self.rng.choice(self.nm_ids),
+            nm_id=nm_id,
             rating=rating,
-            text=self.rng.choice(texts.REVIEW_TEXTS[rating]),
-            pros=self.rng.choice(texts.PROS),
+            text=text,
+            pros=self.rng.choice(texts.PROS) if rating >= 3 else "",
             cons=self.rng.choice(texts.CONS) if rating < 5 else "",
             user_name=parent.user_name if parent else self._name(),
             created_ts=ts,
             photos=self.rng.choice((0, 0, 0, 1, 2)),
             parent_id=parent.id if parent else None,
         )
+        if answered_after is not None:
+            feedback.was_viewed = True
+            feedback.answer = Answer(answer, ts + answered_after, editable=self.rng.random() < 0.5)
         if parent:
             parent.child_id = feedback.id
         self.feedbacks.append(feedback)
         self.feedback_by_id[feedback.id] = feedback
         return feedback
 
-    def add_question(self, ts: float) -> WBQuestion:
+    def add_question(self, ts: float, *, answered_after: float | None = None) -> WBQuestion:
+        nm_id = self.rng.choice(self.nm_ids)
+        text, answer = texts.question(self.rng, wearable=self._wearable(nm_id))
         question = WBQuestion(
             id=self._wb_id(),
-            nm_id=self.rng.choice(self.nm_ids),
-            text=self.rng.choice(texts.QUESTIONS),
+            nm_id=nm_id,
+            text=text,
             user_name=self._name(),
             created_ts=ts,
             # The nanoseconds shown are the timestamp's own fraction, so list order == createdDate order.
             created_ns=int((ts - int(ts)) * 1e6) * 1000 + self.rng.randint(0, 999),
         )
+        if answered_after is not None:
+            question.was_viewed, question.state = True, "wbRu"
+            question.answer = Answer(answer, ts + answered_after, editable=self.rng.random() < 0.5)
         self.questions.append(question)
         self.question_by_id[question.id] = question
         return question
@@ -130,7 +153,7 @@ class Shop:
     def events_from(self, next_ms: int) -> int:
         return bisect.bisect_left(self.event_ts, next_ms)
 
-    def add_chat(self, ts: float) -> WBChat:
+    def add_chat(self, ts: float, *, text: str | None = None) -> WBChat:
         chat_id = f"1:{self._uuid()}"
         chat = WBChat(
             chat_id=chat_id,
@@ -144,7 +167,7 @@ class Shop:
         )
         self.chats.append(chat)
         self.chat_by_id[chat_id] = chat
-        self.add_chat_message(chat, ts, sender="client", is_new_chat=True)
+        self.add_chat_message(chat, ts, sender="client", is_new_chat=True, text=text)
         return chat
 
     def add_chat_message(
@@ -177,7 +200,7 @@ class Shop:
         return self.append_event(event)
 
     # --- Ozon ---
-    def add_ozon_chat(self, ts: float, *, chat_type: str = "Buyer_Seller") -> OzonChat:
+    def add_ozon_chat(self, ts: float, *, chat_type: str = "Buyer_Seller", text: str | None = None) -> OzonChat:
         chat = OzonChat(
             chat_id=self._uuid(),
             chat_type=chat_type,
@@ -193,7 +216,8 @@ class Shop:
         if chat_type == "Seller_Support":
             self.add_ozon_message(chat, ts, user_type="support", text="Здравствуйте! Ваше обращение принято.")
         else:
-            self.add_ozon_message(chat, ts, user_type=chat.customer_type, text=self.rng.choice(texts.CHAT_OPENERS))
+            opener = text or self.rng.choice(texts.CHAT_OPENERS)
+            self.add_ozon_message(chat, ts, user_type=chat.customer_type, text=opener)
         return chat
 
     def add_ozon_message(self, chat: OzonChat, ts: float, *, user_type: str, text: str) -> OzonMessage:
@@ -214,99 +238,140 @@ class Shop:
         chat.messages.append(message)
         return message
 
-    def add_review(self, ts: float) -> OzonReview:
-        rating = self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 3, 6))[0]
+    def add_review(self, ts: float, *, rating: int | None = None, answered_after: float | None = None) -> OzonReview:
+        rating = rating or self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 3, 6))[0]
+        sku = self.rng.choice(self.skus)
+        text, answer = texts.review(self.rng, rating=rating, wearable=self._wearable(sku))
         review = OzonReview(
             id=self._uuid(),
-            sku=self.rng.choice(self.skus),
-            text=self.rng.choice(texts.REVIEW_TEXTS[rating]),
+            sku=sku,
+            text=text,
             rating=rating,
             published_ts=ts,
             photos=self.rng.choice((0, 0, 1)),
         )
+        if answered_after is not None:
+            review.status = "PROCESSED"
+            review.comments.append(OzonComment(self._uuid(), answer, ts + answered_after, True))
         self.reviews.append(review)
         self.review_by_id[review.id] = review
         return review
 
-    def add_ozon_question(self, ts: float) -> OzonQuestion:
+    def add_ozon_question(self, ts: float, *, answered_after: float | None = None) -> OzonQuestion:
+        sku = self.rng.choice(self.skus)
+        text, answer = texts.question(self.rng, wearable=self._wearable(sku))
         question = OzonQuestion(
             id=self._uuid(),
-            sku=self.rng.choice(self.skus),
-            text=self.rng.choice(texts.QUESTIONS),
+            sku=sku,
+            text=text,
             author_name=self.rng.choice((*texts.FIRST_NAMES[:10], "Пользователь OZON")),
             published_ts=ts,
         )
+        if answered_after is not None:
+            question.status = "PROCESSED"
+            question.answers.append(OzonAnswer(self._uuid(), answer, ts + answered_after))
         self.ozon_questions.append(question)
         self.ozon_question_by_id[question.id] = question
         return question
 
     # --- the initial world ---
-    def _generate(self, epoch: float) -> None:
+    def _generate(self, now: float) -> None:
+        """A working day: two weeks of answered history, and an open queue that is mostly fresh.
+
+        The open items' ages are picked against the default SLA tiers (docs/product-rules.md: first
+        response for a question 5 min / 30 min, a 1–2★ review 30 min / 1 h, 3★ and chats 1 h / 2 h, 4–5★
+        24 h / 48 h), so a fresh demo shows a few items due soon and two breached, not a wall of red.
+        """
         rng = self.rng
 
-        def past() -> float:
-            return epoch - rng.uniform(600, 14 * DAY)
+        def ago(low: float, high: float) -> float:
+            return now - rng.uniform(low, high)
 
-        for ts in sorted(past() for _ in range(10 + rng.randint(0, 6))):
-            feedback = self.add_feedback(ts)
-            if rng.random() < 0.3:
-                feedback.was_viewed = True
-                feedback.answer = Answer(rng.choice(texts.SELLER_ANSWERS), ts + 3600, editable=rng.random() < 0.5)
-        original = self.add_feedback(epoch - 13 * DAY, rating=2)
-        self.add_feedback(epoch - 2 * DAY, rating=4, parent=original)  # an edited review
+        def answered_after() -> float:
+            return rng.uniform(0.5 * HOUR, 8 * HOUR)
+
+        # WB reviews: history first, one per product at least (so every product has a name in some item).
+        history = sorted(ago(DAY, 14 * DAY) for _ in range(9 + rng.randint(0, 3)))
+        for i, ts in enumerate(history):
+            nm_id = self.nm_ids[i] if i < len(self.nm_ids) else None
+            self.add_feedback(ts, nm_id=nm_id, answered_after=answered_after())
+        original = self.add_feedback(now - 13 * DAY, rating=2, answered_after=3 * HOUR)
+        self.add_feedback(ago(HOUR, 5 * HOUR), rating=4, parent=original)  # the buyer edited it after our answer
+        for rating, low, high in (
+            (5, 15 * MINUTE, 50 * MINUTE),
+            (5, 2 * HOUR, 9 * HOUR),
+            (4, 12 * HOUR, 20 * HOUR),
+            (5, 26 * HOUR, 40 * HOUR),  # due soon
+            (3, 10 * MINUTE, 40 * MINUTE),
+            (2, 5 * MINUTE, 20 * MINUTE),
+            (1, 65 * MINUTE, 100 * MINUTE),  # breached
+        ):
+            self.add_feedback(ago(low, high), rating=rating)
         self.feedbacks.sort(key=lambda f: f.created_ts)
 
-        for ts in sorted(past() for _ in range(6 + rng.randint(0, 4))):
-            question = self.add_question(ts)
-            if rng.random() < 0.3:
-                question.was_viewed, question.state = True, "wbRu"
-                question.answer = Answer(rng.choice(texts.SELLER_ANSWERS), ts + 7200, editable=rng.random() < 0.5)
+        for ts in sorted(ago(DAY, 14 * DAY) for _ in range(4 + rng.randint(0, 2))):
+            self.add_question(ts, answered_after=answered_after())
+        self.add_question(ago(1 * MINUTE, 3 * MINUTE))
+        self.add_question(ago(8 * MINUTE, 20 * MINUTE))  # due soon
+        self.questions.sort(key=lambda q: q.created_ts)
 
         # WB chats: events are appended out of time order here, then sorted and made strictly increasing.
         self._bulk = True
-        for start in sorted(past() for _ in range(3 + rng.randint(0, 3))):
-            chat = self.add_chat(start)
-            t = start
-            for _ in range(rng.randint(1, 4)):
-                t = min(t + rng.uniform(60, 6 * 3600), epoch - 1)
-                sender = rng.choices(("client", "seller", "wb"), weights=(5, 5, 1))[0]
-                if sender == "seller" and rng.random() < 0.3:
-                    # A seller event with no `message` at all, as in WB's own example.
-                    event = WBEvent(
+        for start in sorted(ago(DAY, 10 * DAY) for _ in range(2 + rng.randint(0, 1))):
+            opener, reply, _ = rng.choice(texts.CHATS)
+            chat = self.add_chat(start, text=opener)
+            t = start + rng.uniform(10 * MINUTE, 3 * HOUR)
+            if rng.random() < 0.5:
+                # A seller event with no `message` at all, as in WB's own example.
+                self.append_event(
+                    WBEvent(
                         self._uuid(), chat.chat_id, "seller", "seller-portal", int(t * 1000), None, chat.client_name
                     )
-                    self.append_event(event)
-                elif sender == "seller":
-                    self.add_chat_message(chat, t, sender="seller", text=rng.choice(texts.SELLER_LINES))
-                else:
-                    self.add_chat_message(chat, t, sender=sender)
+                )
+                t += rng.uniform(60, 600)
+            if rng.random() < 0.5:
+                # WB's own notice in the chat ("the buyer filed a return"), before the seller's answer.
+                self.add_chat_message(chat, t, sender="wb")
+                t += rng.uniform(60, 600)
+            self.add_chat_message(chat, t, sender="seller", text=reply)
+        opener, reply, followup = rng.choice(texts.CHATS)
+        start = ago(DAY, 3 * DAY)
+        chat = self.add_chat(start, text=opener)
+        self.add_chat_message(chat, start + rng.uniform(10 * MINUTE, 2 * HOUR), sender="seller", text=reply)
+        self.add_chat_message(chat, ago(65 * MINUTE, 100 * MINUTE), text=followup)  # wrote again: due soon
+        self.add_chat(ago(5 * MINUTE, 40 * MINUTE))
         self._bulk = False
         self.events.sort(key=lambda e: e.ts_ms)
         self._reorder_strictly()
 
-        for ts in sorted(past() for _ in range(3 + rng.randint(0, 2))):
-            ozon_chat = self.add_ozon_chat(ts)
-            t = ts
-            for i in range(rng.randint(1, 4)):
-                t = min(t + rng.uniform(60, 4 * 3600), epoch - 1)
-                user_type = "seller" if i % 2 == 0 else ozon_chat.customer_type
-                text = rng.choice(texts.SELLER_LINES if user_type == "seller" else texts.CHAT_FOLLOWUPS)
-                self.add_ozon_message(ozon_chat, t, user_type=user_type, text=text)
+        for n, ts in enumerate(sorted(ago(DAY, 10 * DAY) for _ in range(2))):
+            opener, reply, followup = rng.choice(texts.CHATS)
+            ozon_chat = self.add_ozon_chat(ts, text=opener)
+            t = ts + rng.uniform(10 * MINUTE, 3 * HOUR)
+            self.add_ozon_message(ozon_chat, t, user_type="seller", text=reply)
+            if n == 0 or rng.random() < 0.5:  # every shop has a longer conversation to page through
+                t += rng.uniform(10 * MINUTE, HOUR)
+                self.add_ozon_message(ozon_chat, t, user_type=ozon_chat.customer_type, text=followup)
+                self.add_ozon_message(ozon_chat, t + 15 * MINUTE, user_type="seller", text="Пожалуйста, обращайтесь!")
+        self.add_ozon_chat(ago(10 * MINUTE, 45 * MINUTE))
+        self.add_ozon_chat(ago(2 * DAY, 12 * DAY), chat_type="Seller_Support")
+        for ozon_chat in self.ozon_chats:
             for message in ozon_chat.messages[:-1]:
                 message.is_read = True
-        self.add_ozon_chat(past(), chat_type="Seller_Support")
         self.ozon_chats.sort(key=lambda c: c.created_ts)
 
-        for ts in sorted(past() for _ in range(8 + rng.randint(0, 5))):
-            review = self.add_review(ts)
-            if rng.random() < 0.3:
-                review.status = "PROCESSED"
-                review.comments.append(OzonComment(self._uuid(), rng.choice(texts.SELLER_ANSWERS), ts + 3600, True))
-        for ts in sorted(past() for _ in range(5 + rng.randint(0, 3))):
-            question = self.add_ozon_question(ts)
-            if rng.random() < 0.3:
-                question.status = "PROCESSED"
-                question.answers.append(OzonAnswer(self._uuid(), rng.choice(texts.SELLER_ANSWERS), ts + 3600))
+        for ts in sorted(ago(DAY, 14 * DAY) for _ in range(5 + rng.randint(0, 2))):
+            self.add_review(ts, answered_after=answered_after())
+        for rating, low, high in ((5, 20 * MINUTE, 10 * HOUR), (5, 3 * HOUR, 18 * HOUR), (4, 3 * HOUR, 18 * HOUR)):
+            self.add_review(ago(low, high), rating=rating)
+        self.add_review(ago(10 * MINUTE, 40 * MINUTE), rating=3)
+        self.reviews.sort(key=lambda r: r.published_ts)
+
+        for ts in sorted(ago(DAY, 14 * DAY) for _ in range(3 + rng.randint(0, 1))):
+            self.add_ozon_question(ts, answered_after=answered_after())
+        self.add_ozon_question(ago(1 * MINUTE, 3 * MINUTE))
+        self.add_ozon_question(ago(35 * MINUTE, 50 * MINUTE))  # breached
+        self.ozon_questions.sort(key=lambda q: q.published_ts)
 
     def _reorder_strictly(self) -> None:
         last = -1

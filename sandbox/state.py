@@ -36,8 +36,10 @@ class SandboxState:
         self.base_latency_ms = base_latency_ms
         self.secret = secret
         self.clock = clock
-        # Generated items are dated before the epoch; traffic is dated "now", which is always later.
-        self.epoch = float(epoch if epoch is not None else int(clock()) // 3600 * 3600)
+        # Generated items are dated before the epoch; traffic is dated "now", which is always later. Without
+        # a fixed epoch a shop's world is dated from the moment it is first asked for, so its open items are
+        # as fresh on the first sync as their ages say (a demo started at 10:59 is not an hour old at 11:00).
+        self.epoch = float(epoch) if epoch is not None else None
         self.lock = threading.RLock()
         self.stop_event = threading.Event()
         self._reset_locked()
@@ -62,7 +64,8 @@ class SandboxState:
             if shop is None:
                 if shop_no <= 0:
                     raise ValueError("shop_no must be a positive integer")
-                shop = Shop(shop_no=shop_no, seed=self.seed, secret=self.secret, epoch=self.epoch)
+                epoch = self.epoch if self.epoch is not None else self.clock()
+                shop = Shop(shop_no=shop_no, seed=self.seed, secret=self.secret, epoch=epoch)
                 self.shops[shop_no] = shop
             return shop
 

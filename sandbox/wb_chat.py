@@ -1,4 +1,4 @@
-"""WB buyer-chat-api (README §4). Handlers run with the state lock held."""
+"""WB buyer-chat-api (docs/marketplaces.md §4). Handlers run with the state lock held."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# --- time formats (README §2.5) ---
+# --- time formats (docs/marketplaces.md §2.5) ---
 def iso_msk(ts: float) -> str:
     return datetime.fromtimestamp(int(ts), tz=MSK).isoformat(timespec="seconds")
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from integrations import services
 from integrations.enqueue import enqueue_card_refresh
 from integrations.models import Connection, SyncRun
+from integrations.products import with_product_names
 from integrations.sync.lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
 from integrations.sync.streams import fetch_page, streams_for
 
@@ -159,6 +160,9 @@ class _Buffer:
                     run.pending_cursors.pop(stream, None)
             self.cursors = {}
             return
+        if self.records:
+            # Before the transaction: an Ozon name lookup is a network call.
+            self.records = with_product_names(connection=self.connection, records=self.records)
         lease.keep(now=timezone.now())
         with transaction.atomic():
             if self.records:

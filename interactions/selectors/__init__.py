@@ -9,6 +9,7 @@ from interactions.selectors.inbox import (
     interaction_get,
     interactions_for_bulk,
     product_get,
+    product_names_known,
     replies_due,
 )
 from interactions.selectors.keyset import CursorError
@@ -26,6 +27,7 @@ __all__ = [
     "interaction_get",
     "interactions_for_bulk",
     "product_get",
+    "product_names_known",
     "replies_due",
     "stats_for",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -225,3 +225,20 @@ def replies_due(*, now: datetime, limit: int = 500) -> list[int]:
     return list(
         Message.objects.filter(due, direction=Direction.OUT).order_by("id").values_list("id", flat=True)[:limit]
     )
+
+
+def product_names_known(*, seller_id: int, marketplace: str, product_ids: Iterable[str]) -> dict[str, str]:
+    """Names this shop's other items already carry for these products (a WB review names what a chat does not)."""
+    wanted = [p for p in set(product_ids) if p]
+    if not wanted:
+        return {}
+    rows = (
+        Interaction.objects.filter(seller_id=seller_id, marketplace=marketplace, product_id__in=wanted)
+        .exclude(product_name="")
+        .order_by("product_id", "-created_at")
+        .values_list("product_id", "product_name")
+    )
+    names: dict[str, str] = {}
+    for product_id, name in rows:
+        names.setdefault(product_id, name)
+    return names

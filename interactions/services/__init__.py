@@ -1,4 +1,5 @@
-"""The only writers of the inbox tables. Integrations come in through `upsert_records` alone."""
+"""The only writers of the inbox tables. Integrations come in through `upsert_records`, and through
+`product_names_fill` for product names learned after an item arrived."""
 
 from interactions.services.customers import customer_update
 from interactions.services.events import event_build, event_record
@@ -13,6 +14,7 @@ from interactions.services.lifecycle import (
     set_priority,
     set_status,
 )
+from interactions.services.products import product_names_fill
 from interactions.services.replies import (
     REPLY_LENGTH_LIMITS,
     queue_reply,
@@ -38,6 +40,7 @@ __all__ = [
     "event_record",
     "mark_read",
     "normalize_text",
+    "product_names_fill",
     "queue_reply",
     "reopen",
     "reply_claim",

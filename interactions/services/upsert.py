@@ -255,8 +255,18 @@ def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interacti
         # Answered, but we never saw when: no deadline, so the SLA stats neither credit nor blame it.
         interaction.first_response_due_at = None
     else:
-        batch.deadline(interaction=interaction, start=record.created_at)
+        batch.deadline(interaction=interaction, start=_waiting_since(messages=messages, record=record))
     return interaction
+
+
+def _waiting_since(*, messages: Sequence[MessageRecord], record: InteractionRecord) -> datetime:
+    """When the buyer started waiting: their first message after our last reply (the same fresh deadline a
+    buyer's new message gets on a known interaction), else the item's creation."""
+    last_out = next((m for m in reversed(messages) if m.direction == Direction.OUT), None)
+    if last_out is None:
+        return record.created_at
+    after = [m.created_at for m in messages if m.direction == Direction.IN and m.created_at > last_out.created_at]
+    return min(after, default=record.created_at)
 
 
 def _after_create(*, batch: _Batch, interaction: Interaction, record: InteractionRecord) -> None:

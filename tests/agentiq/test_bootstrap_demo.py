@@ -61,3 +61,50 @@ def test_refused_with_debug_off_unless_forced(settings):
     assert not Seller.objects.filter(name="Демо-магазин").exists()
     run("--force")
     assert Seller.objects.filter(name="Демо-магазин").exists()
+
+
+@pytest.fixture
+def eager_tasks():
+    from agentiq.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+def test_the_demo_inbox_looks_like_a_normal_working_day(settings, sandbox, eager_tasks):
+    from integrations.sync.engine import sync_connection
+    from interactions.models import Direction, Interaction, SLAState
+
+    settings.DEBUG = True
+    sandbox.state.configure(rate_limits=False)
+    run()
+    seller = Seller.objects.get(name="Демо-магазин")
+    for connection in seller.connections.all():
+        sync_connection(connection_id=connection.pk)
+
+    items = list(Interaction.objects.filter(seller=seller).prefetch_related("messages"))
+    assert len(items) >= 30
+    assert {i.marketplace for i in items} == {"wb", "ozon"}
+    states = [i.sla_state for i in items if i.needs_response]
+    breached, due_soon, fresh = (states.count(s) for s in (SLAState.BREACHED, SLAState.DUE_SOON, SLAState.OK))
+    assert 1 <= breached <= 2 and breached / len(items) <= 0.05
+    assert due_soon >= 1
+    assert fresh > breached + due_soon  # mostly fresh
+
+    def texts(item, direction):
+        return [m.text for m in sorted(item.messages.all(), key=lambda m: m.created_at) if m.direction == direction]
+
+    reviews = [i for i in items if i.kind == "review"]
+    for review in (r for r in reviews if r.rating <= 3):
+        for answer in texts(review, Direction.OUT):
+            assert "понравил" not in answer.lower(), (review.rating, texts(review, Direction.IN), answer)
+            assert any(w in answer.lower() for w in ("жаль", "извин", "спасибо за честный")), answer
+    assert any(r.rating <= 3 and texts(r, Direction.OUT) for r in reviews)
+    for question in (i for i in items if i.kind == "question"):
+        asked, answers = texts(question, Direction.IN)[0], texts(question, Direction.OUT)
+        if answers and "размер" in asked.lower():
+            assert "размер" in answers[0].lower(), (asked, answers)
+    unnamed = [(i.marketplace, i.kind, i.product_id) for i in items if i.product_id and not i.product_name]
+    assert unnamed == []

@@ -166,6 +166,32 @@ def test_new_buyer_message_reopens_closed_interaction_with_fresh_deadline(connec
     assert kinds.count("buyer_message") == 1 and kinds.count("reopened") == 1
 
 
+def test_first_import_of_a_chat_the_buyer_wrote_again_in_counts_from_that_message(connection):
+    # A chat seen for the first time already holds our reply (from days ago) and a newer buyer message:
+    # the deadline runs from the buyer's new message, as it would had we seen the chat before.
+    started = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    messages = [
+        MessageRecord(external_id="e1", direction="in", author="buyer", text="Когда отправите?", created_at=started),
+        MessageRecord(
+            external_id="e2", direction="out", author="seller", text="Завтра", created_at=started + timedelta(hours=1)
+        ),
+        MessageRecord(
+            external_id="e3", direction="in", author="buyer", text="А сроки?", created_at=T0 + timedelta(minutes=2)
+        ),
+        MessageRecord(
+            external_id="e4", direction="in", author="buyer", text="Жду", created_at=T0 + timedelta(minutes=4)
+        ),
+    ]
+
+    upsert_records(connection=connection, records=[chat("c1", messages)])
+
+    interaction = Interaction.objects.get()
+    assert interaction.needs_response
+    assert interaction.first_responded_at == started + timedelta(hours=1)
+    assert interaction.first_response_due_at == T0 + timedelta(minutes=2 + 120)
+    assert interaction.sla_state == SLAState.OK
+
+
 def test_our_reply_read_back_by_sync_is_matched_not_duplicated(connection):
     upsert_records(connection=connection, records=[chat("c1", [msg("e1", "Когда доставка?")])])
     interaction = Interaction.objects.get()

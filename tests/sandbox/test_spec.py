@@ -1,7 +1,8 @@
 """Every WB response the sandbox produces validates against WB's own OpenAPI spec (and Ozon's where usable).
 
 The sandbox is driven over real HTTP through every endpoint, success and error; each recorded response is
-then checked with openapi-core against ../shared/marketplaces/specs, so the sandbox cannot drift.
+then checked with openapi-core against the marketplaces' own specs (tests/fixtures/specs, SOURCES.md there),
+so the sandbox cannot drift.
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
 
-SPECS = Path(settings.BASE_DIR).parent / "shared" / "marketplaces" / "specs"
+SPECS = Path(settings.BASE_DIR) / "tests" / "fixtures" / "specs"
 WB_FEEDBACKS_HOST = "https://feedbacks-api.wildberries.ru"
 WB_CHAT_HOST = "https://buyer-chat-api.wildberries.ru"
 WB_COMMON_HOST = "https://common-api.wildberries.ru"
 OZON_HOST = "https://api-seller.ozon.ru"
-
-pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason="the marketplace specs live in ../shared/marketplaces/specs")
 
 
 # openapi-core knows application/json only; WB's chat 400s are application/problem+json (JSON too).
