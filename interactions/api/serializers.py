@@ -72,6 +72,8 @@ class InteractionListOutput(serializers.Serializer):
     product_id = serializers.CharField()
     product_name = serializers.CharField()
     customer = CustomerBriefOutput(allow_null=True)
+    # The buyer's name on this interaction, also when there is no customer (a name alone keys none).
+    author_name = serializers.CharField()
     assigned_to = UserBriefOutput(allow_null=True)
     created_at = serializers.DateTimeField()
     last_message_at = serializers.DateTimeField(allow_null=True)
