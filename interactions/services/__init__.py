@@ -13,6 +13,7 @@ from interactions.services.lifecycle import (
     set_priority,
     set_status,
 )
+from interactions.services.links import link_decide
 from interactions.services.replies import (
     REPLY_LENGTH_LIMITS,
     queue_reply,
@@ -36,6 +37,7 @@ __all__ = [
     "default_priority",
     "event_build",
     "event_record",
+    "link_decide",
     "mark_read",
     "normalize_text",
     "queue_reply",
