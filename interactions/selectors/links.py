@@ -3,7 +3,7 @@
 Strong: the same stable buyer id (one customer), or a suggestion the seller confirmed. Suggested: the
 same product within 45 days, scored by name, time and text hints (interactions.linking); a pair the
 seller rejected is never suggested again. Suggestions are computed on read from one query, so they
-follow new data and cost the detail a constant one query; only decisions are stored.
+follow new data and cost the detail a constant two queries; only decisions are stored.
 """
 
 from __future__ import annotations
@@ -95,20 +95,24 @@ def link_side(interaction: Interaction) -> LinkSide:
     )
 
 
-def _pair_decision(interaction_id: int, field: str) -> Subquery:
-    pair = InteractionLink.objects.filter(
-        Q(a_id=interaction_id, b_id=OuterRef("pk")) | Q(a_id=OuterRef("pk"), b_id=interaction_id)
-    )
-    return Subquery(pair.values(field)[:1])
-
-
-def _candidates(interaction: Interaction) -> QuerySet[Interaction]:
-    """This interaction, its customer's, those decided with it, and those about its product near in time."""
+def _decisions(interaction: Interaction) -> dict[int, tuple[str, datetime]]:
+    """The seller's decisions on this interaction's links, by the other interaction's id."""
     this = interaction.pk
-    decided = Q(pk__in=InteractionLink.objects.filter(a_id=this).values("b_id")) | Q(
-        pk__in=InteractionLink.objects.filter(b_id=this).values("a_id")
-    )
-    strong = decided
+    rows = InteractionLink.objects.filter(Q(a_id=this) | Q(b_id=this), seller_id=interaction.seller_id)
+    return {
+        (b if a == this else a): (decision, decided_at)
+        for a, b, decision, decided_at in rows.values_list("a_id", "b_id", "decision", "decided_at")
+    }
+
+
+def _candidates(interaction: Interaction, decided: list[int]) -> QuerySet[Interaction]:
+    """This interaction, its customer's, those decided with it, and those about its product near in time.
+
+    Every branch of the OR is an index lookup (pk, customer, shop + product), so PostgreSQL combines
+    bitmap scans instead of reading the shop's whole inbox.
+    """
+    this = interaction.pk
+    strong = Q(pk__in=decided)
     if interaction.customer_id is not None:
         strong |= Q(customer_id=interaction.customer_id)
     wanted = Q(pk=this) | strong
@@ -133,11 +137,7 @@ def _candidates(interaction: Interaction) -> QuerySet[Interaction]:
         .alias(activity_end=Coalesce("last_buyer_message_at", "created_at"))
         .filter(wanted)
         .only(*BRIEF_COLUMNS)
-        .annotate(
-            buyer_text=_first_buyer_text(),
-            decision=_pair_decision(this, "decision"),
-            decided_at=_pair_decision(this, "decided_at"),
-        )
+        .annotate(buyer_text=_first_buyer_text())
         .alias(link_rank=rank, distance=distance)
         .order_by("link_rank", "distance", "-id")[:CANDIDATES_LIMIT]
     )
@@ -149,8 +149,9 @@ def _buyer_id_reason(interaction: Interaction) -> str:
 
 
 def interaction_links(*, interaction: Interaction) -> InteractionLinks:
-    """Strong and suggested links of one interaction (of the seller it was fetched for): one query."""
-    rows = list(_candidates(interaction))
+    """Strong and suggested links of one interaction (of the seller it was fetched for): two queries."""
+    decisions = _decisions(interaction)
+    rows = list(_candidates(interaction, list(decisions)))
     this = next((row for row in rows if row.pk == interaction.pk), None)
     side = link_side(this if this is not None else interaction)
     strong: list[StrongLink] = []
@@ -162,12 +163,13 @@ def interaction_links(*, interaction: Interaction) -> InteractionLinks:
         if interaction.customer_id is not None and row.customer_id == interaction.customer_id:
             strong.append(StrongLink(interaction=row, basis="buyer_id", reasons=[_buyer_id_reason(interaction)]))
             continue
-        if row.decision == LinkDecision.REJECTED:
+        decision, decided_at = decisions.get(row.pk, ("", None))
+        if decision == LinkDecision.REJECTED:
             continue
         suggestion = suggest(side, other)
-        if row.decision == LinkDecision.CONFIRMED:
+        if decision == LinkDecision.CONFIRMED:
             reasons = [CONFIRMED_REASON, *(suggestion.reasons if suggestion else [])]
-            strong.append(StrongLink(interaction=row, basis="confirmed", reasons=reasons, decided_at=row.decided_at))
+            strong.append(StrongLink(interaction=row, basis="confirmed", reasons=reasons, decided_at=decided_at))
         elif suggestion is not None and suggestion.score >= SUGGEST_MIN_SCORE:
             suggested.append((suggestion, other, row))
     strong.sort(key=lambda link: (link.interaction.created_at, link.interaction.pk), reverse=True)

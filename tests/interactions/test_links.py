@@ -146,7 +146,7 @@ def test_detail_shows_strong_and_suggested_links_apart(owner_client, wb, other_o
 
 
 @pytest.mark.django_db
-def test_links_cost_the_detail_one_query_whatever_the_candidates(
+def test_links_cost_the_detail_the_same_queries_whatever_the_candidates(
     owner_client, wb, django_assert_num_queries, django_assert_max_num_queries
 ):
     chat = interaction(wb, kind="chat", author_name="Сергей", text="Платье маломерит?")
