@@ -2,8 +2,9 @@
 
 Strong: the same stable buyer id (one customer), or a suggestion the seller confirmed. Suggested: the
 same product within 45 days, scored by name, time and text hints (interactions.linking); a pair the
-seller rejected is never suggested again. Suggestions are computed on read from one query, so they
-follow new data and cost the detail a constant two queries; only decisions are stored.
+seller rejected is never suggested again. Suggestions are computed on read (the seller's decisions,
+then one indexed query for the candidates), so they follow new data with no backfill and cost the
+detail a constant two queries; only decisions are stored.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def link_side(interaction: Interaction) -> LinkSide:
     )
 
 
-def _decisions(interaction: Interaction) -> dict[int, tuple[str, datetime]]:
+def _decisions(interaction: Interaction) -> dict[int, tuple[str, datetime | None]]:
     """The seller's decisions on this interaction's links, by the other interaction's id."""
     this = interaction.pk
     rows = InteractionLink.objects.filter(Q(a_id=this) | Q(b_id=this), seller_id=interaction.seller_id)
