@@ -6,7 +6,15 @@ from typing import Any
 
 from django.contrib import admin
 
-from interactions.models import Customer, Interaction, InteractionEvent, Message, ReplyTemplate, SLARule
+from interactions.models import (
+    Customer,
+    Interaction,
+    InteractionEvent,
+    InteractionLink,
+    Message,
+    ReplyTemplate,
+    SLARule,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -112,3 +120,14 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "text", "seller__name")
     autocomplete_fields = ("seller",)
+
+
+@admin.register(InteractionLink)
+class InteractionLinkAdmin(ReadOnlyAdmin):
+    """Sellers' decisions on suggested buyer links (made in the inbox, not here)."""
+
+    list_display = ("decided_at", "seller", "a", "b", "decision", "score", "decided_by")
+    list_filter = ("decision",)
+    search_fields = ("seller__name",)
+    raw_id_fields = ("a", "b", "decided_by")
+    list_select_related = ("seller", "a", "b", "decided_by")

@@ -65,8 +65,9 @@ class DeliveryState(models.TextChoices):
 
 
 class Customer(models.Model):
-    """A buyer as one shop sees them on one marketplace. Keyed by the marketplace's buyer id,
-    or by name where the marketplace gives none (a weak key: see PRODUCT_RULES on linking)."""
+    """A buyer as one shop sees them on one marketplace, keyed only by a stable marketplace buyer id
+    (WB chat clientID, Ozon chat user id). A name alone is no key: two Сергей are two people, so an
+    interaction that carries only a name has no customer (the name stays on it as `author_name`)."""
 
     seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="customers")
     marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
@@ -105,6 +106,9 @@ class Interaction(models.Model):
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
     )
+    # The buyer's name as the marketplace shows it on this interaction (WB userName/clientName, Ozon
+    # author_name); shown to the seller and a weak linking hint, never a key.
+    author_name = models.CharField(max_length=200, blank=True)
     product_id = models.CharField(max_length=64, blank=True, help_text="WB nmId or Ozon SKU")
     product_name = models.CharField(max_length=500, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -290,6 +294,9 @@ class InteractionEvent(models.Model):
         CLOSED = "closed", "закрыто"
         AUTO_CLOSED = "auto_closed", "закрыто автоматически"
         REOPENED = "reopened", "открыто снова"
+        LINK_CONFIRMED = "link_confirmed", "связь подтверждена"
+        LINK_REJECTED = "link_rejected", "связь отклонена"
+        CUSTOMER_UNLINKED = "customer_unlinked", "отвязано от покупателя по имени"
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -306,6 +313,43 @@ class InteractionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LinkDecision(models.TextChoices):
+    CONFIRMED = "confirmed", "подтверждена"
+    REJECTED = "rejected", "отклонена"
+
+
+class InteractionLink(models.Model):
+    """A seller's decision on a suggested link between two interactions of one shop.
+
+    Suggestions themselves are computed on read (interactions.selectors.links) from what the interactions
+    carry, so they follow new data without a backfill; only the seller's choice is stored, once per
+    unordered pair (`a` is the smaller id).
+    """
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+")
+    a = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=16, choices=LinkDecision.choices)
+    # The suggestion as the seller saw it when deciding.
+    score = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "связь обращений"
+        verbose_name_plural = "связи обращений"
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="interaction_link_unique_pair"),
+            models.CheckConstraint(condition=Q(a__lt=models.F("b")), name="interaction_link_ordered_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.a_id} ↔ {self.b_id}: {self.decision}"
 
 
 class SLARule(models.Model):

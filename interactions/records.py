@@ -13,8 +13,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CustomerRecord:
-    external_id: str  # the marketplace's buyer id; "" when it gives none (then the name keys the buyer)
-    name: str = ""
+    """Who wrote an interaction, as far as the marketplace says."""
+
+    # A stable marketplace buyer id (WB chat clientID, Ozon chat user id), the only key of a Customer;
+    # "" when the marketplace gives none: then there is no customer, only the name.
+    external_id: str
+    name: str = ""  # shown as the interaction's author name; a weak linking hint, never a key
 
 
 @dataclass(frozen=True)

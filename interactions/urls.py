@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interactions.api import customers, inbox, stats, templates
+from interactions.api import customers, inbox, links, stats, templates
 
 urlpatterns = [
     path("interactions", inbox.InteractionListApi.as_view(), name="interaction-list"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("interactions/<int:interaction_id>", inbox.InteractionDetailApi.as_view(), name="interaction-detail"),
     path("interactions/<int:interaction_id>/reply", inbox.InteractionReplyApi.as_view(), name="interaction-reply"),
     path("interactions/<int:interaction_id>/read", inbox.InteractionReadApi.as_view(), name="interaction-read"),
+    path(
+        "interactions/<int:interaction_id>/links/<int:other_id>",
+        links.InteractionLinkApi.as_view(),
+        name="interaction-link",
+    ),
     path("customers", customers.CustomerListApi.as_view(), name="customer-list"),
     path("customers/<int:customer_id>", customers.CustomerDetailApi.as_view(), name="customer-detail"),
     path("products/<int:nm_id>", customers.ProductDetailApi.as_view(), name="product-detail"),

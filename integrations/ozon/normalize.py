@@ -98,6 +98,7 @@ def normalize_chat(
         external_id=chat_id,
         created_at=created_at,
         messages=list(messages),
+        # Ozon's chat gives the buyer's id but no name (nor do its reviews give either; questions a name).
         customer=CustomerRecord(external_id=buyer_id) if buyer_id else None,
         product_id=sku,
         reply_context={"chat_id": chat_id},

@@ -108,6 +108,7 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
         external_id=feedback_root_id(raw, parents),
         created_at=created_at,
         messages=messages,
+        # A review carries no buyer id, only the first name the buyer chose: shown, never a key.
         customer=CustomerRecord(external_id="", name=user_name) if user_name else None,
         product_id=str(nm_id) if nm_id else "",
         product_name=clean_text(details.get("productName")),
@@ -265,6 +266,7 @@ def normalize_chat_events(
             reply_context["reply_sign"] = reply_sign
         if card:
             reply_context["good_card"] = card
+        # Only clientID keys a customer; WB has been seen sending it empty, and then the chat has only a name.
         customer = CustomerRecord(external_id=client_id, name=client_name) if (client_id or client_name) else None
         result.records.append(
             InteractionRecord(

@@ -124,6 +124,7 @@ class InteractionDetailApi(APIView):
     def _detail(self, request: Request, interaction_id: int) -> Response:
         interaction = selectors.interaction_detail(seller=seller_for_request(request), interaction_id=interaction_id)
         interaction.customer_summary = selectors.customer_summary(interaction=interaction)
+        interaction.links = selectors.interaction_links(interaction=interaction)
         cards = selectors.inbox.product_cards_for(interactions=[interaction])
         interaction.product_card = cards.get((interaction.marketplace, interaction.product_id))
         return Response(InteractionDetailOutput(interaction).data)

@@ -72,6 +72,8 @@ class InteractionListOutput(serializers.Serializer):
     product_id = serializers.CharField()
     product_name = serializers.CharField()
     customer = CustomerBriefOutput(allow_null=True)
+    # The buyer's name on this interaction, also when there is no customer (a name alone keys none).
+    author_name = serializers.CharField()
     assigned_to = UserBriefOutput(allow_null=True)
     created_at = serializers.DateTimeField()
     last_message_at = serializers.DateTimeField(allow_null=True)
@@ -166,6 +168,32 @@ class CustomerSummaryOutput(serializers.Serializer):
     other_interactions = InteractionBriefOutput(many=True)
 
 
+class LinkedInteractionOutput(InteractionBriefOutput):
+    author_name = serializers.CharField()
+
+
+class StrongLinkOutput(serializers.Serializer):
+    interaction = LinkedInteractionOutput()
+    basis = serializers.ChoiceField(
+        choices=[("buyer_id", "тот же ID покупателя"), ("confirmed", "подтверждено продавцом")]
+    )
+    reasons = serializers.ListField(child=serializers.CharField())
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class SuggestedLinkOutput(serializers.Serializer):
+    interaction = LinkedInteractionOutput()
+    score = serializers.FloatField(min_value=0, max_value=1)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class InteractionLinksOutput(serializers.Serializer):
+    """Other interactions of this buyer: strong (same buyer id, or confirmed) and suggested (scored)."""
+
+    strong = StrongLinkOutput(many=True)
+    suggested = SuggestedLinkOutput(many=True)
+
+
 class InteractionDetailOutput(InteractionListOutput):
     last_message_preview = None
 
@@ -179,4 +207,5 @@ class InteractionDetailOutput(InteractionListOutput):
     messages = MessageOutput(many=True)
     events = EventOutput(many=True, source="recent_events")
     customer_summary = CustomerSummaryOutput(allow_null=True)
+    links = InteractionLinksOutput()
     product_card = ProductCardOutput(allow_null=True)

@@ -13,6 +13,7 @@ from interactions.selectors.inbox import (
     replies_due,
 )
 from interactions.selectors.keyset import CursorError
+from interactions.selectors.links import interaction_links, link_pair
 from interactions.selectors.stats import stats_for
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "inbox_list",
     "interaction_detail",
     "interaction_get",
+    "interaction_links",
     "interactions_for_bulk",
+    "link_pair",
     "product_get",
     "product_names_known",
     "replies_due",

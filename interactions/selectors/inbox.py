@@ -59,6 +59,7 @@ LIST_COLUMNS = [
     "closed_at",
     "attention_rank",
     "priority_rank",
+    "author_name",
     "customer__id",
     "customer__name",
     "customer__external_id",

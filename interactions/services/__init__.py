@@ -14,6 +14,7 @@ from interactions.services.lifecycle import (
     set_priority,
     set_status,
 )
+from interactions.services.links import link_decide
 from interactions.services.products import product_names_fill
 from interactions.services.replies import (
     REPLY_LENGTH_LIMITS,
@@ -38,6 +39,7 @@ __all__ = [
     "default_priority",
     "event_build",
     "event_record",
+    "link_decide",
     "mark_read",
     "normalize_text",
     "product_names_fill",

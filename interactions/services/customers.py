@@ -1,5 +1,5 @@
-"""Buyers: keyed per shop and marketplace by their marketplace id, or by name when there is none; and
-the seller's own notes about them."""
+"""Buyers: keyed per shop and marketplace by a stable marketplace buyer id, and the seller's own notes
+about them. A name is no key (PRODUCT_RULES, linking): a record with only a name gets no customer."""
 
 from __future__ import annotations
 
@@ -20,13 +20,17 @@ def normalize_text(text: str) -> str:
 
 
 def customer_key(record: CustomerRecord | None) -> str:
-    """The buyer's marketplace id, or their normalized name when the marketplace gives no id."""
+    """The buyer's stable marketplace id, or "" (no customer) when the marketplace gives none."""
     if record is None:
         return ""
-    if record.external_id:
-        return record.external_id
-    name = normalize_text(record.name).lower()
-    return f"name:{name}" if name else ""
+    return (record.external_id or "").strip()
+
+
+def author_name(record: CustomerRecord | None) -> str:
+    """The name shown on the interaction: what the marketplace calls its author, whatever the key."""
+    if record is None:
+        return ""
+    return normalize_text(record.name)[:200]
 
 
 def customers_for_records(*, connection: Any, records: list[InteractionRecord], now: datetime) -> dict[str, Customer]:
@@ -51,7 +55,7 @@ def customers_for_records(*, connection: Any, records: list[InteractionRecord], 
             [
                 Customer(
                     external_id=k,
-                    name=normalize_text(wanted[k].name)[:200],
+                    name=author_name(wanted[k]),
                     first_seen_at=first_seen[k],
                     last_seen_at=first_seen[k],
                     **scope,
@@ -69,8 +73,8 @@ def customer_count_interaction(*, customer: Customer, record: InteractionRecord)
     seen = [record.created_at, *(m.created_at for m in record.messages)]
     customer.first_seen_at = min(customer.first_seen_at, *seen)
     customer.last_seen_at = max(customer.last_seen_at, *seen)
-    if record.customer and record.customer.name and not customer.name:
-        customer.name = normalize_text(record.customer.name)[:200]
+    if author_name(record.customer) and not customer.name:
+        customer.name = author_name(record.customer)
     if record.kind == Kind.CHAT:
         customer.chats_count += 1
     elif record.kind == Kind.QUESTION:

@@ -31,6 +31,7 @@ from interactions.models import (
 )
 from interactions.records import InteractionRecord, MessageRecord, UpsertResult
 from interactions.services.customers import (
+    author_name,
     customer_count_interaction,
     customer_key,
     customers_for_records,
@@ -181,6 +182,7 @@ _UPDATED_FIELDS = [
     "search_text",
     "is_read",
     "customer",
+    "author_name",
     "updated_at",
 ]
 
@@ -230,6 +232,7 @@ def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interacti
         kind=record.kind,
         external_id=record.external_id,
         customer=customer,
+        author_name=author_name(record.customer),
         product_id=record.product_id,
         product_name=record.product_name[:500],
         rating=record.rating,
@@ -242,7 +245,11 @@ def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interacti
         first_responded_at=last_out[0].created_at if last_out else None,
         reply_context=record.reply_context,
         raw=record.raw,
-        search_text=_search_text(record.product_name, customer.name if customer else "", *(m.text for m in messages)),
+        search_text=_search_text(
+            record.product_name,
+            author_name(record.customer) or (customer.name if customer else ""),
+            *(m.text for m in messages),
+        ),
     )
     if answered:
         # An item already answered in the marketplace's cabinet is history, not work.
@@ -316,6 +323,13 @@ def _apply_to_existing(
         interaction.rating = record.rating
     if record.reply_context:
         interaction.reply_context = {**interaction.reply_context, **record.reply_context}
+
+    name = author_name(record.customer)
+    if name and name != interaction.author_name:
+        # A buyer may rename themselves; the marketplace's latest spelling is what the seller sees there.
+        interaction.author_name = name
+        if name.lower() not in interaction.search_text.lower():
+            interaction.search_text = _search_text(interaction.search_text, name)
 
     customer = batch.customers.get(customer_key(record.customer))
     if customer is not None and interaction.customer_id is None:

@@ -13,6 +13,7 @@ ENDPOINTS = {
     "/api/interactions/{interaction_id}/reply": {"post"},
     "/api/interactions/{interaction_id}/read": {"post"},
     "/api/interactions/bulk": {"post"},
+    "/api/interactions/{interaction_id}/links/{other_id}": {"post"},
     "/api/customers": {"get"},
     "/api/customers/{customer_id}": {"get", "patch"},
     "/api/products/{nm_id}": {"get"},
@@ -51,3 +52,18 @@ def test_endpoints_declare_bearer_jwt():
         "bearerFormat": "JWT",
     }
     assert {"jwtAuth": []} in schema["paths"]["/api/interactions"]["get"]["security"]
+
+
+def test_detail_documents_strong_and_suggested_links():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    detail = schema["paths"]["/api/interactions/{interaction_id}"]["get"]["responses"]["200"]["content"]
+    detail_name = detail["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    links_name = components[detail_name]["properties"]["links"]["$ref"].rsplit("/", 1)[-1]
+    assert set(components[links_name]["properties"]) == {"strong", "suggested"}
+    assert {"interaction", "score", "reasons"} <= set(components["SuggestedLinkOutput"]["properties"])
+    assert {"interaction", "basis", "reasons"} <= set(components["StrongLinkOutput"]["properties"])
+    assert "author_name" in components[detail_name]["properties"]
+    decide = schema["paths"]["/api/interactions/{interaction_id}/links/{other_id}"]["post"]
+    body = decide["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert components[body]["required"] == ["decision"]

@@ -51,7 +51,7 @@ def chat(ext: str, messages: list[MessageRecord], **kw) -> InteractionRecord:
         external_id=ext,
         created_at=messages[0].created_at if messages else T0,
         messages=messages,
-        customer=CustomerRecord(external_id="client-1", name="Иван"),
+        customer=kw.pop("customer", CustomerRecord(external_id="client-1", name="Иван")),
         reply_context={"reply_sign": "sign-1"},
         **kw,
     )
@@ -84,10 +84,52 @@ def test_new_records_create_interactions_messages_customers_and_events(connectio
     assert Interaction.objects.get(external_id="r2").priority == "low"
     assert "Платье" in urgent.search_text and "Отличный" in urgent.search_text
     assert InteractionEvent.objects.filter(kind="created").count() == 2
-    customer = Customer.objects.get()
-    assert customer.external_id == "name:анна петрова"
-    assert customer.reviews_count == 2 and float(customer.average_rating) == 3.0
-    assert urgent.customer_id == customer.pk
+    # A WB review carries only a name: no customer (a name keys nobody), the name shown on each.
+    assert not Customer.objects.exists()
+    assert urgent.customer_id is None and urgent.author_name == "Анна Петрова"
+    assert "Анна Петрова" in urgent.search_text
+
+
+def test_same_name_never_merges_two_buyers(connection):
+    sergey = CustomerRecord(external_id="", name="Сергей")
+    upsert_records(
+        connection=connection,
+        records=[review("r1", rating=1, customer=sergey), review("r2", rating=5, customer=sergey)],
+    )
+    upsert_records(
+        connection=connection,
+        records=[chat("c1", [msg("e1", "Здравствуйте")], customer=CustomerRecord(external_id="", name="Сергей"))],
+    )
+
+    assert not Customer.objects.exists()
+    rows = Interaction.objects.order_by("external_id").values_list("external_id", "customer_id", "author_name")
+    assert list(rows) == [("c1", None, "Сергей"), ("r1", None, "Сергей"), ("r2", None, "Сергей")]
+
+
+def test_stable_buyer_id_keys_one_customer_across_chats(connection):
+    upsert_records(
+        connection=connection,
+        records=[
+            chat("c1", [msg("e1", "Есть M?")], customer=CustomerRecord(external_id="186132", name="Алёна")),
+            chat("c2", [msg("e2", "А L?", minutes=3)], customer=CustomerRecord(external_id="186132", name="Алёнка")),
+            chat("c3", [msg("e3", "Привет")], customer=CustomerRecord(external_id="777", name="Алёна")),
+        ],
+    )
+
+    alena, other = Customer.objects.get(external_id="186132"), Customer.objects.get(external_id="777")
+    assert alena.chats_count == 2 and alena.name == "Алёна" and other.chats_count == 1
+    rows = Interaction.objects.order_by("external_id").values_list("customer_id", "author_name")
+    assert list(rows) == [(alena.pk, "Алёна"), (alena.pk, "Алёнка"), (other.pk, "Алёна")]
+
+
+def test_renamed_buyer_shows_the_latest_name(connection):
+    upsert_records(connection=connection, records=[review("r1", customer=CustomerRecord(external_id="", name="Коля"))])
+    again = upsert_records(
+        connection=connection, records=[review("r1", customer=CustomerRecord(external_id="", name="Николай"))]
+    )
+
+    interaction = Interaction.objects.get()
+    assert again.updated == 1 and interaction.author_name == "Николай" and "Николай" in interaction.search_text
 
 
 def test_running_twice_changes_nothing(connection):

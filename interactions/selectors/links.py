@@ -1,0 +1,196 @@
+"""Links between one buyer's chats, reviews and questions, as the interaction detail shows them.
+
+Strong: the same stable buyer id (one customer), or a suggestion the seller confirmed. Suggested: the
+same product within 45 days, scored by name, time and text hints (interactions.linking); a pair the
+seller rejected is never suggested again. Suggestions are computed on read (the seller's decisions,
+then one indexed query for the candidates), so they follow new data with no backfill and cost the
+detail a constant two queries; only decisions are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Left
+
+from interactions.linking import LINK_WINDOW, SUGGEST_MIN_SCORE, LinkSide, Suggestion, gap_between, suggest
+from interactions.models import Author, Direction, Interaction, InteractionLink, LinkDecision, Message
+from interactions.selectors.inbox import interaction_get
+
+STRONG_LIMIT = 20
+SUGGESTED_LIMIT = 5
+# The rows scored per detail: strong ones first, then the nearest in time.
+CANDIDATES_LIMIT = 200
+TEXT_CHARS = 1000
+BRIEF_COLUMNS = [
+    "id",
+    "seller_id",
+    "kind",
+    "marketplace",
+    "status",
+    "product_id",
+    "product_name",
+    "rating",
+    "created_at",
+    "last_buyer_message_at",
+    "author_name",
+    "customer_id",
+]
+
+CONFIRMED_REASON = "подтверждено продавцом"
+
+
+@dataclass
+class StrongLink:
+    interaction: Interaction
+    basis: str  # "buyer_id" or "confirmed"
+    reasons: list[str]
+    decided_at: datetime | None = None
+
+
+@dataclass
+class SuggestedLink:
+    interaction: Interaction
+    score: float
+    reasons: list[str]
+
+
+@dataclass
+class InteractionLinks:
+    strong: list[StrongLink]
+    suggested: list[SuggestedLink]
+
+
+def _first_buyer_text() -> Subquery:
+    first = Message.objects.filter(interaction_id=OuterRef("pk"), direction=Direction.IN, author=Author.BUYER)
+    return Subquery(first.order_by("created_at", "id").values(head=Left("text", TEXT_CHARS))[:1])
+
+
+def link_side(interaction: Interaction) -> LinkSide:
+    """`interaction` must carry `buyer_text` (annotated by the queries below)."""
+    return LinkSide(
+        id=interaction.pk,
+        marketplace=interaction.marketplace,
+        product_id=interaction.product_id,
+        product_name=interaction.product_name,
+        started_at=interaction.created_at,
+        last_buyer_at=interaction.last_buyer_message_at,
+        name=interaction.author_name,
+        buyer_text=getattr(interaction, "buyer_text", None) or "",
+        customer_id=interaction.customer_id,
+    )
+
+
+def _decisions(interaction: Interaction) -> dict[int, tuple[str, datetime | None]]:
+    """The seller's decisions on this interaction's links, by the other interaction's id."""
+    this = interaction.pk
+    rows = InteractionLink.objects.filter(Q(a_id=this) | Q(b_id=this), seller_id=interaction.seller_id)
+    return {
+        (b if a == this else a): (decision, decided_at)
+        for a, b, decision, decided_at in rows.values_list("a_id", "b_id", "decision", "decided_at")
+    }
+
+
+def _candidates(interaction: Interaction, decided: list[int]) -> QuerySet[Interaction]:
+    """This interaction, its customer's, those decided with it, and those about its product near in time.
+
+    Every branch of the OR is an index lookup (pk, customer, shop + product), so PostgreSQL combines
+    bitmap scans instead of reading the shop's whole inbox.
+    """
+    this = interaction.pk
+    strong = Q(pk__in=decided)
+    if interaction.customer_id is not None:
+        strong |= Q(customer_id=interaction.customer_id)
+    wanted = Q(pk=this) | strong
+    start = interaction.created_at
+    end = max(start, interaction.last_buyer_message_at or start)
+    if interaction.product_id:
+        wanted |= Q(
+            marketplace=interaction.marketplace,
+            product_id=interaction.product_id,
+            created_at__lte=end + LINK_WINDOW,
+            activity_end__gte=start - LINK_WINDOW,
+        )
+    distance = Case(
+        When(created_at__gte=start, then=ExpressionWrapper(F("created_at") - Value(start), DurationField())),
+        default=ExpressionWrapper(Value(start) - F("created_at"), DurationField()),
+    )
+    rank = Case(
+        When(pk=this, then=Value(0)), When(strong, then=Value(1)), default=Value(2), output_field=IntegerField()
+    )
+    return (
+        Interaction.objects.filter(seller_id=interaction.seller_id)
+        .alias(activity_end=Coalesce("last_buyer_message_at", "created_at"))
+        .filter(wanted)
+        .only(*BRIEF_COLUMNS)
+        .annotate(buyer_text=_first_buyer_text())
+        .alias(link_rank=rank, distance=distance)
+        .order_by("link_rank", "distance", "-id")[:CANDIDATES_LIMIT]
+    )
+
+
+def _buyer_id_reason(interaction: Interaction) -> str:
+    customer = interaction.customer
+    return f"тот же ID покупателя: {customer.external_id}" if customer is not None else "тот же ID покупателя"
+
+
+def interaction_links(*, interaction: Interaction) -> InteractionLinks:
+    """Strong and suggested links of one interaction (of the seller it was fetched for): two queries."""
+    decisions = _decisions(interaction)
+    rows = list(_candidates(interaction, list(decisions)))
+    this = next((row for row in rows if row.pk == interaction.pk), None)
+    side = link_side(this if this is not None else interaction)
+    strong: list[StrongLink] = []
+    suggested: list[tuple[Suggestion, LinkSide, Interaction]] = []
+    for row in rows:
+        if row.pk == interaction.pk:
+            continue
+        other = link_side(row)
+        if interaction.customer_id is not None and row.customer_id == interaction.customer_id:
+            strong.append(StrongLink(interaction=row, basis="buyer_id", reasons=[_buyer_id_reason(interaction)]))
+            continue
+        decision, decided_at = decisions.get(row.pk, ("", None))
+        if decision == LinkDecision.REJECTED:
+            continue
+        suggestion = suggest(side, other)
+        if decision == LinkDecision.CONFIRMED:
+            reasons = [CONFIRMED_REASON, *(suggestion.reasons if suggestion else [])]
+            strong.append(StrongLink(interaction=row, basis="confirmed", reasons=reasons, decided_at=decided_at))
+        elif suggestion is not None and suggestion.score >= SUGGEST_MIN_SCORE:
+            suggested.append((suggestion, other, row))
+    strong.sort(key=lambda link: (link.interaction.created_at, link.interaction.pk), reverse=True)
+    suggested.sort(key=lambda item: (-item[0].score, gap_between(side, item[1]), -item[2].pk))
+    return InteractionLinks(
+        strong=strong[:STRONG_LIMIT],
+        suggested=[SuggestedLink(interaction=row, score=s.score, reasons=s.reasons) for s, _, row in suggested][
+            :SUGGESTED_LIMIT
+        ],
+    )
+
+
+def link_pair(*, seller: Any, interaction_id: int, other_id: int) -> tuple[Interaction, Interaction, Suggestion | None]:
+    """Both interactions of the seller (or NotFound) and the suggestion between them, if any."""
+    first = interaction_get(seller=seller, interaction_id=interaction_id)
+    second = interaction_get(seller=seller, interaction_id=other_id)
+    texts = dict(
+        Interaction.objects.filter(pk__in=[first.pk, second.pk])
+        .annotate(buyer_text=_first_buyer_text())
+        .values_list("pk", "buyer_text")
+    )
+    first.buyer_text, second.buyer_text = texts.get(first.pk), texts.get(second.pk)
+    return first, second, suggest(link_side(first), link_side(second))
