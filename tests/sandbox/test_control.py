@@ -152,12 +152,15 @@ def test_malformed_breaks_reads_but_never_hides_a_write(sandbox, sandbox_shop):
     assert broken.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(broken.text)
-    feedback_id = sandbox_shop.truth()["wb"]["feedbacks"][0]["id"]
+    # An unanswered one: the seeded history is answered, and WB refuses a second answer.
+    index, feedback_id = next(
+        (i, f["id"]) for i, f in enumerate(sandbox_shop.truth()["wb"]["feedbacks"]) if not f["answered"]
+    )
     written = session.post(
         sandbox.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}, timeout=10
     )
     assert written.status_code == 204
-    assert sandbox_shop.truth()["wb"]["feedbacks"][0]["replies"][0]["count"] == 1
+    assert sandbox_shop.truth()["wb"]["feedbacks"][index]["replies"][0]["count"] == 1
 
 
 def test_latency_and_path_prefixes(sandbox, sandbox_shop):
