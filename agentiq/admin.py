@@ -177,3 +177,6 @@ class IntervalScheduleAdmin(RussianTitlesMixin, beat_admin.IntervalScheduleAdmin
 admin.site.site_header = "AgentIQ — администрирование"
 admin.site.site_title = "AgentIQ"
 admin.site.index_title = "Управление сервисом"
+# The lists are the console: at 1366 px the navigation column would push their columns out of sight
+# (the index and the breadcrumbs navigate).
+admin.site.enable_nav_sidebar = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -106,4 +106,6 @@ def time_ago(value: datetime | None, *, never: str = "никогда") -> SafeSt
     """«5 минут назад», with the exact local time on hover."""
     if value is None:
         return never
+    if timezone.now() - value < timedelta(minutes=1):
+        return format_html('<span title="{}">только что</span>', short_datetime(value))
     return format_html('<span title="{}">{} назад</span>', short_datetime(value), timesince(value, depth=1))

