@@ -76,6 +76,27 @@ PERIODIC_TASK_LABELS = {
     "exchange": "обменник (exchange)",
 }
 
+PERIODIC_TASK_HELP = {
+    "exchange": "Другой обменник для низкоуровневой маршрутизации AMQP.",
+    "routing_key": "Другой ключ маршрутизации AMQP.",
+    "expire_seconds": "Через сколько секунд после срока запуска задача уже не запускается.",
+}
+CRONTAB_HELP = {
+    "month_of_year": "Месяцы (1–12), «*» — все. Например: «1,12».",
+    "day_of_week": "Дни недели, «*» — все; воскресенье — 0 или 7, понедельник — 1. Например: «0,5».",
+}
+
+
+def relabel(form: type, *, labels: dict[str, str] | None = None, help_texts: dict[str, str] | None = None) -> type:
+    for name, label in (labels or {}).items():
+        if name in form.base_fields:
+            form.base_fields[name].label = capfirst(label)
+    for name, text in (help_texts or {}).items():
+        if name in form.base_fields:
+            form.base_fields[name].help_text = text
+    return form
+
+
 admin.site.unregister([PeriodicTask, ClockedSchedule, CrontabSchedule, SolarSchedule, IntervalSchedule])
 
 
@@ -125,10 +146,7 @@ class PeriodicTaskAdmin(RussianTitlesMixin, beat_admin.PeriodicTaskAdmin):
 
     def get_form(self, request: HttpRequest, obj: PeriodicTask | None = None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        for name, label in PERIODIC_TASK_LABELS.items():
-            if name in form.base_fields:
-                form.base_fields[name].label = capfirst(label)
-        return form
+        return relabel(form, labels=PERIODIC_TASK_LABELS, help_texts=PERIODIC_TASK_HELP)
 
 
 class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
@@ -154,6 +172,9 @@ class CrontabScheduleAdmin(RussianTitlesMixin, beat_admin.CrontabScheduleAdmin):
     list_display = ("expression", "description")
     fields = ("description", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
     readonly_fields = ("description",)
+
+    def get_form(self, request: HttpRequest, obj: CrontabSchedule | None = None, change: bool = False, **kwargs):
+        return relabel(super().get_form(request, obj, change, **kwargs), help_texts=CRONTAB_HELP)
 
     @admin.display(description="выражение crontab")
     def expression(self, schedule: CrontabSchedule) -> str:

@@ -151,6 +151,8 @@ def test_every_label_staff_see_is_russian(staff, model):
             form = model_admin.get_form(request, instance)
             for name, field in form.base_fields.items():
                 check("form field", name, field.label or capfirst(name))
+                if field.help_text:
+                    check("help text", name, field.help_text)
             for name in model_admin.get_readonly_fields(request, instance):
                 check("read-only field", name, label_for_field(name, model, model_admin, form=form))
             for title, _ in model_admin.get_fieldsets(request, instance):
