@@ -35,17 +35,7 @@ LONG_TEXT = (
 
 
 @pytest.fixture
-def browser(monkeypatch) -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def busy_console(staff) -> None:
+def busy_console(db) -> None:
     now = timezone.now()
     for index in range(12):
         seller = SellerFactory(name=f"ООО «Торговый дом Северо-Западный {index}»")
@@ -63,18 +53,33 @@ def busy_console(staff) -> None:
         MessageFactory(interaction=interaction, text=LONG_TEXT)
 
 
-def open_as_staff(browser, live_server, client, staff, *, width: int, path: str):
+@pytest.fixture
+def staff_session(client, staff, busy_console) -> str:
     client.force_login(staff)
+    return client.cookies["sessionid"].value
+
+
+@pytest.fixture
+def browser(staff_session) -> Iterator[object]:
+    # Set up after the rows and the session: while Playwright's loop runs, Django would hand this thread a
+    # second database connection (asgiref treats it as async) that no teardown closes.
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_as_staff(browser, live_server, session: str, *, width: int, path: str):
     context = browser.new_context(viewport={"width": width, "height": 800})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
     page = context.new_page()
     page.goto(live_server.url + path)
     return page
 
 
 @pytest.mark.parametrize("path", ["/admin/interactions/interaction/", "/admin/integrations/connection/"])
-def test_list_fits_a_laptop_screen(browser, live_server, client, staff, busy_console, path):
-    page = open_as_staff(browser, live_server, client, staff, width=1366, path=path)
+def test_list_fits_a_laptop_screen(browser, live_server, staff_session, path):
+    page = open_as_staff(browser, live_server, staff_session, width=1366, path=path)
 
     overflow = page.evaluate(
         "(() => { const r = document.querySelector('.results'); return r.scrollWidth - r.clientWidth })()"
@@ -85,8 +90,8 @@ def test_list_fits_a_laptop_screen(browser, live_server, client, staff, busy_con
     assert overflow <= 0, f"{overflow} px of columns hidden to the right"
 
 
-def test_interaction_list_shows_the_buyers_words_on_screen(browser, live_server, client, staff, busy_console):
-    page = open_as_staff(browser, live_server, client, staff, width=1366, path="/admin/interactions/interaction/")
+def test_interaction_list_shows_the_buyers_words_on_screen(browser, live_server, staff_session):
+    page = open_as_staff(browser, live_server, staff_session, width=1366, path="/admin/interactions/interaction/")
 
     cell = page.locator("td.field-buyer_text").first
 
@@ -95,7 +100,7 @@ def test_interaction_list_shows_the_buyers_words_on_screen(browser, live_server,
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/interactions/interaction/"])
-def test_a_phone_gets_no_page_wide_sideways_scroll(browser, live_server, client, staff, busy_console, path):
-    page = open_as_staff(browser, live_server, client, staff, width=390, path=path)
+def test_a_phone_gets_no_page_wide_sideways_scroll(browser, live_server, staff_session, path):
+    page = open_as_staff(browser, live_server, staff_session, width=390, path=path)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
