@@ -8,7 +8,7 @@ from django.conf import settings
 
 class AgentiqConfig(AppConfig):
     name = "agentiq"
-    verbose_name = "AgentIQ"
+    verbose_name = "Настройки сервиса"
 
     def ready(self) -> None:
         # kombu's filesystem transport does not create its folders; web, worker and beat all need them.

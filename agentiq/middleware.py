@@ -1,15 +1,19 @@
-"""Keep non-JSON error bodies out of /api/.
+"""Project middleware: JSON error bodies under /api/, and the staff time zone in the admin.
 
-DRF views already answer JSON; this catches the rest: an unknown path while DEBUG shows its
-technical 404 page, a CSRF failure in a non-DRF view, or an error a view rendered with another
-media type (the schema view renders its errors as OpenAPI YAML). It answers `{"detail", "code"}`.
+ApiJsonErrorsMiddleware: DRF views already answer JSON; this catches the rest: an unknown path while
+DEBUG shows its technical 404 page, a CSRF failure in a non-DRF view, or an error a view rendered with
+another media type (the schema view renders its errors as OpenAPI YAML). It answers `{"detail", "code"}`.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
 
 API_PREFIX = "/api/"
 # /api/docs is an HTML page on purpose.
@@ -48,3 +52,23 @@ class ApiJsonErrorsMiddleware:
             if response.has_header(header):
                 json_response[header] = response[header]
         return json_response
+
+
+class AdminTimezoneMiddleware:
+    """Admin pages show times in the staff time zone (Moscow), not UTC.
+
+    Activated around the whole response, rendering included, and dropped afterwards: the thread serves
+    the API next, whose timestamps must stay in UTC.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.admin_prefix: str | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.admin_prefix is None:
+            self.admin_prefix = reverse("admin:index")
+        if not request.path_info.startswith(self.admin_prefix):
+            return self.get_response(request)
+        with timezone.override(zoneinfo.ZoneInfo(settings.STAFF_TIME_ZONE)):
+            return self.get_response(request)

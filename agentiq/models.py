@@ -9,12 +9,17 @@ class RuntimeSetting(models.Model):
     """A setting staff may change while the service runs. Known keys, types and defaults live in
     `agentiq.runtime`; a key with no row reads its default."""
 
-    key = models.CharField(max_length=64, unique=True)
-    value = models.JSONField()
-    description = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField("ключ", max_length=64, unique=True)
+    value = models.JSONField("значение")
+    description = models.TextField("описание", blank=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="кем изменено",
     )
 
     class Meta:

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "agentiq.middleware.AdminTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -318,10 +319,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AgentIQ <noreply@age
 
 # --- i18n, time, static --------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
+# Russian only: LocaleMiddleware must not switch the admin to English for a browser that asks for it.
+LANGUAGES = [("ru", "Русский")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 DEFAULT_SELLER_TIMEZONE = "Europe/Moscow"
+# Staff have no shop; the admin shows times in this zone (agentiq.middleware.AdminTimezoneMiddleware).
+STAFF_TIME_ZONE = "Europe/Moscow"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

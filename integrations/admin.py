@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
+from agentiq.admin_base import RussianModelAdmin, collapsed_json, short_datetime, time_ago
+from agentiq.overview import SYNC_LAG_WARNING
+from integrations import errors
 from integrations.enqueue import enqueue_sync
 from integrations.models import Connection, ProductCard, QuarantinedItem, SyncCursor, SyncRun
 
@@ -26,6 +29,97 @@ SYNC_RUN_COLUMNS = [
     "updated",
     "quarantined",
 ]
+
+STREAM_LABELS = {
+    "wb_feedbacks": "отзывы WB",
+    "wb_questions": "вопросы WB",
+    "wb_chats": "чаты WB",
+    "ozon_chats": "чаты Ozon",
+    "ozon_reviews": "отзывы Ozon",
+    "ozon_questions": "вопросы Ozon",
+}
+
+# Error codes in plain words for staff. The typed errors carry their own; the rest are codes the clients
+# and the sync engine raise with a specific message.
+ERROR_TEXTS: dict[str, str] = {
+    **{
+        error.code: error.default_message
+        for error in (
+            errors.IntegrationError,
+            errors.AuthFailed,
+            errors.SubscriptionRequired,
+            errors.RateLimited,
+            errors.TransientError,
+            errors.PermanentError,
+            errors.BadResponse,
+        )
+    },
+    "no_credentials": "Ключ API не задан.",
+    "credentials_unreadable": "Ключ не расшифровывается: нужен прежний ключ шифрования или новый ключ API.",
+    "connect_error": "Не удалось подключиться к маркетплейсу.",
+    "timeout": "Маркетплейс не ответил вовремя.",
+    "connection_lost": "Соединение с маркетплейсом прервалось.",
+    "server_error": "Маркетплейс временно недоступен (ошибка на его стороне).",
+    "not_found": "Маркетплейс не нашёл запись.",
+    "payment_required": "Wildberries требует оплатить доступ к API.",
+    "rejected": "Маркетплейс отклонил запрос.",
+    "internal_error": "Внутренняя ошибка синхронизации.",
+}
+
+
+def error_in_words(*, code: str, message: str) -> str:
+    return ERROR_TEXTS.get(code) or message or code
+
+
+def stream_label(stream: str) -> str:
+    return STREAM_LABELS.get(stream, stream)
+
+
+class BackoffFilter(admin.SimpleListFilter):
+    title = "пауза после ошибок"
+    parameter_name = "backoff"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("active", "на паузе сейчас")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Connection]) -> QuerySet[Connection]:
+        if self.value() == "active":
+            return queryset.filter(backoff_until__gt=timezone.now())
+        return queryset
+
+
+class SyncLagFilter(admin.SimpleListFilter):
+    title = "успешная синхронизация"
+    parameter_name = "lag"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        minutes = int(SYNC_LAG_WARNING.total_seconds() // 60)
+        return [
+            ("fresh", f"за последние {minutes} мин"),
+            ("behind", f"больше {minutes} мин назад или никогда"),
+            ("never", "никогда"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Connection]) -> QuerySet[Connection]:
+        since = timezone.now() - SYNC_LAG_WARNING
+        if self.value() == "fresh":
+            return queryset.filter(last_success_at__gte=since)
+        if self.value() == "behind":
+            return queryset.filter(Q(last_success_at__lt=since) | Q(last_success_at__isnull=True))
+        if self.value() == "never":
+            return queryset.filter(last_success_at__isnull=True)
+        return queryset
+
+
+class StreamFilter(admin.SimpleListFilter):
+    title = "поток"
+    parameter_name = "stream"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(STREAM_LABELS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(stream=self.value()) if self.value() else queryset
 
 
 class SyncRunInline(admin.TabularInline):
@@ -45,22 +139,20 @@ class SyncRunInline(admin.TabularInline):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(RussianModelAdmin):
     list_display = [
         "id",
         "seller",
-        "marketplace",
-        "name",
-        "status",
+        "marketplace_and_name",
+        "state",
         "is_enabled",
-        "last_success_at",
-        "consecutive_failures",
-        "backoff_until",
-        "next_sync_at",
-        "is_syncing",
-        "token_expires_at",
+        "last_error_in_words",
+        "last_success",
+        "next_sync",
+        "token_expires",
     ]
-    list_filter = ["marketplace", "status", "is_enabled"]
+    list_display_links = ["id", "marketplace_and_name"]
+    list_filter = ["marketplace", "status", "is_enabled", BackoffFilter, SyncLagFilter]
     search_fields = ["name", "seller__name", "account_id", "ozon_client_id"]
     list_select_related = ["seller"]
     raw_id_fields = ["seller", "last_run"]
@@ -69,6 +161,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     readonly_fields = [
         "account_id",
         "streams",
+        "error_explained",
         "last_error",
         "last_error_code",
         "last_error_at",
@@ -83,8 +176,84 @@ class ConnectionAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    fieldsets = (
+        (None, {"fields": ("seller", "marketplace", "name", "is_enabled", "status")}),
+        ("Ключ", {"fields": ("ozon_client_id", "account_id", "credentials_state", "token_expires_at")}),
+        (
+            "Последняя ошибка",
+            {
+                "fields": (
+                    "error_explained",
+                    "last_error",
+                    "last_error_code",
+                    "last_error_at",
+                    "consecutive_failures",
+                )
+            },
+        ),
+        (
+            "Синхронизация",
+            {
+                "fields": (
+                    "streams",
+                    "backoff_until",
+                    "next_sync_at",
+                    "sync_lock_until",
+                    "last_sync_at",
+                    "last_success_at",
+                    "last_run",
+                )
+            },
+        ),
+        ("Служебное", {"fields": ("token_expiry_notified_at", "created_at", "updated_at"), "classes": ["collapse"]}),
+    )
     inlines = [SyncRunInline]
     actions = ["sync_now", "clear_backoff"]
+
+    @admin.display(description="последняя ошибка", ordering="last_error_at")
+    def last_error_in_words(self, connection: Connection) -> SafeString | str:
+        if not (connection.last_error or connection.last_error_code):
+            return "—"
+        words = error_in_words(code=connection.last_error_code, message=connection.last_error)
+        detail = " ".join(part for part in (connection.last_error, f"[{connection.last_error_code}]") if part != "[]")
+        when = f" · {short_datetime(connection.last_error_at)}" if connection.last_error_at else ""
+        return format_html('<span title="{}">{}</span>{}', detail, Truncator(words).chars(80), when)
+
+    @admin.display(description="что случилось")
+    def error_explained(self, connection: Connection) -> str:
+        if not (connection.last_error or connection.last_error_code):
+            return "—"
+        return error_in_words(code=connection.last_error_code, message=connection.last_error)
+
+    @admin.display(description="успешная синхронизация", ordering="last_success_at")
+    def last_success(self, connection: Connection) -> SafeString | str:
+        return time_ago(connection.last_success_at)
+
+    @admin.display(description="подключение", ordering="name")
+    def marketplace_and_name(self, connection: Connection) -> str:
+        return f"{connection.get_marketplace_display()} · {connection.name or '—'}"
+
+    @admin.display(description="состояние", ordering="status")
+    def state(self, connection: Connection) -> SafeString:
+        now = timezone.now()
+        notes = []
+        if connection.backoff_until is not None and connection.backoff_until > now:
+            notes.append(f"пауза до {short_datetime(connection.backoff_until)}")
+        if self.is_syncing(connection):
+            notes.append("идёт синхронизация")
+        return format_html(
+            "{}{}",
+            connection.get_status_display(),
+            format_html_join("", '<br><span class="quiet">{}</span>', ((note,) for note in notes)),
+        )
+
+    @admin.display(description="следующая", ordering="next_sync_at")
+    def next_sync(self, connection: Connection) -> str:
+        return short_datetime(connection.next_sync_at)
+
+    @admin.display(description="ключ до", ordering="token_expires_at")
+    def token_expires(self, connection: Connection) -> str:
+        return short_datetime(connection.token_expires_at)
 
     @admin.display(boolean=True, description="синхронизируется")
     def is_syncing(self, connection: Connection) -> bool:
@@ -110,45 +279,114 @@ class ConnectionAdmin(admin.ModelAdmin):
         self.message_user(request, f"Сброшено: {changed}", messages.SUCCESS)
 
 
+class ConnectionMarketplaceFilter(admin.SimpleListFilter):
+    title = "маркетплейс"
+    parameter_name = "connection__marketplace"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Connection._meta.get_field("marketplace").choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(connection__marketplace=self.value()) if self.value() else queryset
+
+
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "connection", *SYNC_RUN_COLUMNS, "error_count"]
-    list_filter = ["status", "connection__marketplace"]
+class SyncRunAdmin(RussianModelAdmin):
+    list_display = ["started", "connection", "finished", *SYNC_RUN_COLUMNS[2:], "error_count"]
+    list_filter = ["status", ConnectionMarketplaceFilter]
     list_select_related = ["connection", "connection__seller"]
     search_fields = ["connection__name", "connection__seller__name"]
     date_hierarchy = "started_at"
     ordering = ["-started_at"]
     raw_id_fields = ["connection"]
+    exclude = ["errors", "streams"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
-        return [field.name for field in SyncRun._meta.fields]
+        shown = [field.name for field in SyncRun._meta.fields if field.name not in ("id", "errors", "streams")]
+        return [*shown, "streams_in_words", "errors_in_words", "errors_json"]
 
+    # Runs are history the sync engine writes: staff read them.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="начало", ordering="started_at")
+    def started(self, run: SyncRun) -> str:
+        return short_datetime(run.started_at)
+
+    @admin.display(description="конец", ordering="finished_at")
+    def finished(self, run: SyncRun) -> str:
+        return short_datetime(run.finished_at)
 
     @admin.display(description="ошибок")
     def error_count(self, run: SyncRun) -> int:
         return len(run.errors or [])
 
+    @admin.display(description="потоки")
+    def streams_in_words(self, run: SyncRun) -> str:
+        return ", ".join(stream_label(stream) for stream in run.streams or []) or "—"
+
+    @admin.display(description="ошибки")
+    def errors_in_words(self, run: SyncRun) -> SafeString | str:
+        if not run.errors:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            (
+                (
+                    stream_label(str(entry.get("stream") or "")),
+                    entry.get("message") or error_in_words(code=str(entry.get("code") or ""), message=""),
+                )
+                for entry in run.errors
+            ),
+        )
+
+    @admin.display(description="ошибки как записаны")
+    def errors_json(self, run: SyncRun) -> SafeString | str:
+        return collapsed_json(run.errors)
+
+
+class ResolvedFilter(admin.SimpleListFilter):
+    title = "разбор"
+    parameter_name = "resolved"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("no", "не разобраны"), ("yes", "разобраны")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[QuarantinedItem]) -> QuerySet[QuarantinedItem]:
+        if self.value() == "no":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
 
 @admin.register(QuarantinedItem)
-class QuarantinedItemAdmin(admin.ModelAdmin):
-    list_display = ["id", "connection", "stream", "external_id", "error", "created_at", "resolved_at"]
-    list_filter = ["stream", "resolved_at"]
+class QuarantinedItemAdmin(RussianModelAdmin):
+    accusative = "нераспознанную запись"
+    list_display = ["id", "connection", "stream_name", "external_id", "error_preview", "created_at", "resolved_at"]
+    list_filter = [ResolvedFilter, StreamFilter]
     list_select_related = ["connection"]
     search_fields = ["external_id", "error"]
     raw_id_fields = ["connection"]
-    readonly_fields = ["connection", "stream", "external_id", "raw_pretty", "error", "created_at"]
+    readonly_fields = ["connection", "stream", "external_id", "raw_json", "error", "created_at"]
     exclude = ["raw"]
     actions = ["mark_resolved"]
 
-    @admin.display(description="сырые данные")
-    def raw_pretty(self, item: QuarantinedItem) -> str:
-        try:
-            text = json.dumps(json.loads(item.raw), ensure_ascii=False, indent=2)
-        except ValueError:
-            text = item.raw
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", text)
+    @admin.display(description="поток", ordering="stream")
+    def stream_name(self, item: QuarantinedItem) -> str:
+        return stream_label(item.stream)
+
+    @admin.display(description="почему не распознана")
+    def error_preview(self, item: QuarantinedItem) -> str:
+        return Truncator(item.error).chars(100)
+
+    @admin.display(description="исходные данные")
+    def raw_json(self, item: QuarantinedItem) -> SafeString | str:
+        return collapsed_json(item.raw)
 
     @admin.action(description="Отметить как разобранные")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[QuarantinedItem]) -> None:
@@ -157,16 +395,35 @@ class QuarantinedItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductCard)
-class ProductCardAdmin(admin.ModelAdmin):
+class ProductCardAdmin(RussianModelAdmin):
+    accusative = "карточку товара"
     list_display = ["nm_id", "marketplace", "name", "brand", "basket", "is_missing", "fetched_at"]
     list_filter = ["marketplace", "is_missing"]
     search_fields = ["=nm_id", "name", "brand", "vendor_code"]
+    exclude = ["card", "price_history"]
+    readonly_fields = ["card_json", "price_history_json"]
+
+    @admin.display(description="карточка")
+    def card_json(self, card: ProductCard) -> SafeString | str:
+        return collapsed_json(card.card)
+
+    @admin.display(description="история цен")
+    def price_history_json(self, card: ProductCard) -> SafeString | str:
+        return collapsed_json(card.price_history)
 
 
 @admin.register(SyncCursor)
-class SyncCursorAdmin(admin.ModelAdmin):
-    list_display = ["connection", "stream", "value", "updated_at"]
-    list_filter = ["stream"]
+class SyncCursorAdmin(RussianModelAdmin):
+    list_display = ["connection", "stream_name", "value_preview", "updated_at"]
+    list_filter = [StreamFilter]
     list_select_related = ["connection"]
     raw_id_fields = ["connection"]
     search_fields = ["connection__name"]
+
+    @admin.display(description="поток", ordering="stream")
+    def stream_name(self, cursor: SyncCursor) -> str:
+        return stream_label(cursor.stream)
+
+    @admin.display(description="положение")
+    def value_preview(self, cursor: SyncCursor) -> str:
+        return Truncator(str(cursor.value)).chars(80)

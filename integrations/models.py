@@ -19,38 +19,55 @@ class Connection(models.Model):
         ERROR = "error", "ошибка синхронизации"
         DISABLED = "disabled", "отключено"
 
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="connections")
-    marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
-    name = models.CharField(max_length=200, blank=True)
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="connections", verbose_name="продавец"
+    )
+    marketplace = models.CharField("маркетплейс", max_length=8, choices=Marketplace.choices)
+    name = models.CharField("название", max_length=200, blank=True)
     # Secrets. The encrypted field stores "" as NULL, so every secret column is nullable.
-    wb_token = EncryptedTextField(null=True, blank=True)
-    ozon_client_id = models.CharField(max_length=32, blank=True)
-    ozon_api_key = EncryptedTextField(null=True, blank=True)
+    wb_token = EncryptedTextField("токен Wildberries", null=True, blank=True)
+    ozon_client_id = models.CharField("идентификатор клиента Ozon (Client-Id)", max_length=32, blank=True)
+    ozon_api_key = EncryptedTextField("ключ API Ozon (Api-Key)", null=True, blank=True)
     # The marketplace account behind the credentials (WB token `sid`, Ozon Client-Id): one shop cannot
     # connect the same account twice. Not a secret.
-    account_id = models.CharField(max_length=64, blank=True)
+    account_id = models.CharField(
+        "кабинет на маркетплейсе", max_length=64, blank=True, help_text="sid токена WB или Client-Id Ozon."
+    )
     # Streams this connection reads; empty means every stream of its marketplace (a WB token without
     # the chat category reads feedbacks and questions only).
-    streams = models.JSONField(default=list, blank=True)
+    streams = models.JSONField(
+        "потоки", default=list, blank=True, help_text="Что читает синхронизация; пусто — все потоки маркетплейса."
+    )
 
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    is_enabled = models.BooleanField(default=True)
-    last_error = models.TextField(blank=True)
-    last_error_code = models.CharField(max_length=64, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    backoff_until = models.DateTimeField(null=True, blank=True)
-    next_sync_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    is_enabled = models.BooleanField("включено", default=True, help_text="Выключенное подключение не синхронизируется.")
+    last_error = models.TextField("последняя ошибка", blank=True, help_text="Текст, который видит продавец.")
+    last_error_code = models.CharField("код последней ошибки", max_length=64, blank=True)
+    last_error_at = models.DateTimeField("время последней ошибки", null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField("ошибок подряд", default=0)
+    backoff_until = models.DateTimeField(
+        "пауза до", null=True, blank=True, help_text="После ошибок синхронизация ждёт до этого времени."
+    )
+    next_sync_at = models.DateTimeField("следующая синхронизация", default=timezone.now)
     # A sync claims the connection by setting this in a conditional UPDATE; it expires on its own
     # so a killed worker cannot hold a connection forever.
-    sync_lock_until = models.DateTimeField(null=True, blank=True)
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    token_expires_at = models.DateTimeField(null=True, blank=True)
-    token_expiry_notified_at = models.DateTimeField(null=True, blank=True)
-    last_run = models.ForeignKey("SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    sync_lock_until = models.DateTimeField(
+        "занято синхронизацией до", null=True, blank=True, help_text="Снимается само, если обработчик упал."
+    )
+    last_sync_at = models.DateTimeField("последняя синхронизация", null=True, blank=True)
+    last_success_at = models.DateTimeField("последняя успешная синхронизация", null=True, blank=True)
+    token_expires_at = models.DateTimeField("ключ действует до", null=True, blank=True)
+    token_expiry_notified_at = models.DateTimeField("об истечении ключа предупредили", null=True, blank=True)
+    last_run = models.ForeignKey(
+        "SyncRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="последний запуск",
+    )
+    created_at = models.DateTimeField("создано", default=timezone.now)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
 
     class Meta:
         verbose_name = "подключение"
@@ -88,10 +105,12 @@ class Connection(models.Model):
 class SyncCursor(models.Model):
     """Where one stream of one connection stopped reading. Saved in the same transaction as its rows."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
-    stream = models.CharField(max_length=32)
-    value = models.JSONField(default=dict, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="cursors", verbose_name="подключение"
+    )
+    stream = models.CharField("поток", max_length=32)
+    value = models.JSONField("положение", default=dict, blank=True)
+    updated_at = models.DateTimeField("изменён", auto_now=True)
 
     class Meta:
         verbose_name = "курсор синхронизации"
@@ -111,21 +130,25 @@ class SyncRun(models.Model):
         PARTIAL = "partial", "с ошибками"
         FAILED = "failed", "ошибка"
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    streams = models.JSONField(default=list, blank=True)
-    pages = models.PositiveIntegerField(default=0)
-    fetched = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    quarantined = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="sync_runs", verbose_name="подключение"
+    )
+    status = models.CharField("результат", max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField("начало", default=timezone.now)
+    finished_at = models.DateTimeField("конец", null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("длительность, мс", null=True, blank=True)
+    streams = models.JSONField("потоки", default=list, blank=True)
+    pages = models.PositiveIntegerField("страниц", default=0)
+    fetched = models.PositiveIntegerField("получено", default=0)
+    created = models.PositiveIntegerField("создано", default=0)
+    updated = models.PositiveIntegerField("обновлено", default=0)
+    quarantined = models.PositiveIntegerField("не распознано", default=0)
+    errors = models.JSONField("ошибки", default=list, blank=True)
     # Quiet runs (nothing read, no error) that followed this one within QUIET_RUNS_FOLD_WINDOW are counted
     # here instead of each writing a row: `finished_at` and `duration_ms` are then the latest run's.
-    repeats = models.PositiveIntegerField("тихих повторов", default=0)
+    repeats = models.PositiveIntegerField(
+        "тихих повторов", default=0, help_text="Сколько следующих пустых запусков учтено в этой строке."
+    )
 
     class Meta:
         verbose_name = "запуск синхронизации"
@@ -146,13 +169,15 @@ class SyncRun(models.Model):
 class QuarantinedItem(models.Model):
     """A marketplace item that did not parse: kept with its raw payload, the sync went on without it."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="quarantined_items")
-    stream = models.CharField(max_length=32)
-    external_id = models.CharField(max_length=128, blank=True)
-    raw = models.TextField()
-    error = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="quarantined_items", verbose_name="подключение"
+    )
+    stream = models.CharField("поток", max_length=32)
+    external_id = models.CharField("id на маркетплейсе", max_length=128, blank=True)
+    raw = models.TextField("исходные данные")
+    error = models.TextField("почему не распознана")
+    created_at = models.DateTimeField("получена", default=timezone.now)
+    resolved_at = models.DateTimeField("разобрана", null=True, blank=True)
 
     class Meta:
         verbose_name = "нераспознанная запись"
@@ -166,18 +191,27 @@ class QuarantinedItem(models.Model):
 class ProductCard(models.Model):
     """WB public CDN card (and price history), cached for 24 h. A miss is cached too."""
 
-    marketplace = models.CharField(max_length=8, choices=Marketplace.choices, default=Marketplace.WILDBERRIES)
-    nm_id = models.BigIntegerField()
-    name = models.CharField(max_length=500, blank=True)
-    brand = models.CharField(max_length=200, blank=True)
-    vendor_code = models.CharField(max_length=200, blank=True)
-    category = models.CharField(max_length=200, blank=True)
-    photo_count = models.PositiveIntegerField(default=0)
-    basket = models.CharField(max_length=4, blank=True)
-    card = models.JSONField(default=dict, blank=True)
-    price_history = models.JSONField(default=list, blank=True)
-    is_missing = models.BooleanField(default=False)
-    fetched_at = models.DateTimeField(default=timezone.now)
+    marketplace = models.CharField(
+        "маркетплейс", max_length=8, choices=Marketplace.choices, default=Marketplace.WILDBERRIES
+    )
+    nm_id = models.BigIntegerField("артикул WB (nmId)")
+    name = models.CharField("название", max_length=500, blank=True)
+    brand = models.CharField("бренд", max_length=200, blank=True)
+    vendor_code = models.CharField("артикул продавца", max_length=200, blank=True)
+    category = models.CharField("категория", max_length=200, blank=True)
+    photo_count = models.PositiveIntegerField("фотографий", default=0)
+    basket = models.CharField(
+        "корзина CDN",
+        max_length=4,
+        blank=True,
+        help_text="Номер сервера CDN Wildberries (basket-NN), где лежит карточка.",
+    )
+    card = models.JSONField("карточка", default=dict, blank=True)
+    price_history = models.JSONField("история цен", default=list, blank=True)
+    is_missing = models.BooleanField(
+        "нет на CDN", default=False, help_text="Карточка не найдена; промах тоже перепроверяется раз в сутки."
+    )
+    fetched_at = models.DateTimeField("загружена", default=timezone.now)
 
     class Meta:
         verbose_name = "карточка товара"

@@ -69,19 +69,21 @@ class Customer(models.Model):
     (WB chat clientID, Ozon chat user id). A name alone is no key: two Сергей are two people, so an
     interaction that carries only a name has no customer (the name stays on it as `author_name`)."""
 
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="customers")
-    marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
-    external_id = models.CharField(max_length=128)
-    name = models.CharField(max_length=200, blank=True)
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
-    chats_count = models.PositiveIntegerField(default=0)
-    questions_count = models.PositiveIntegerField(default=0)
-    reviews_count = models.PositiveIntegerField(default=0)
-    average_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
-    last_sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
-    notes = models.TextField(blank=True)
-    tags = models.JSONField(default=list, blank=True)
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="customers", verbose_name="продавец"
+    )
+    marketplace = models.CharField("маркетплейс", max_length=8, choices=Marketplace.choices)
+    external_id = models.CharField("id покупателя на маркетплейсе", max_length=128)
+    name = models.CharField("имя", max_length=200, blank=True)
+    first_seen_at = models.DateTimeField("впервые написал", default=timezone.now)
+    last_seen_at = models.DateTimeField("последний раз писал", default=timezone.now)
+    chats_count = models.PositiveIntegerField("чатов", default=0)
+    questions_count = models.PositiveIntegerField("вопросов", default=0)
+    reviews_count = models.PositiveIntegerField("отзывов", default=0)
+    average_rating = models.DecimalField("средняя оценка", max_digits=3, decimal_places=2, null=True, blank=True)
+    last_sentiment = models.CharField("последняя тональность", max_length=16, choices=Sentiment.choices, blank=True)
+    notes = models.TextField("заметки", blank=True)
+    tags = models.JSONField("метки", default=list, blank=True)
 
     class Meta:
         verbose_name = "покупатель"
@@ -98,51 +100,67 @@ class Customer(models.Model):
 class Interaction(models.Model):
     """One buyer chat, product question or review, with its whole story in `Message` and events."""
 
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="interactions")
-    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="interactions")
-    marketplace = models.CharField(max_length=8, choices=Marketplace.choices)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    external_id = models.CharField(max_length=128)
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="interactions", verbose_name="продавец"
+    )
+    connection = models.ForeignKey(
+        "integrations.Connection", on_delete=models.CASCADE, related_name="interactions", verbose_name="подключение"
+    )
+    marketplace = models.CharField("маркетплейс", max_length=8, choices=Marketplace.choices)
+    kind = models.CharField("тип", max_length=16, choices=Kind.choices)
+    external_id = models.CharField("id на маркетплейсе", max_length=128)
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+        verbose_name="покупатель",
     )
     # The buyer's name as the marketplace shows it on this interaction (WB userName/clientName, Ozon
     # author_name); shown to the seller and a weak linking hint, never a key.
-    author_name = models.CharField(max_length=200, blank=True)
-    product_id = models.CharField(max_length=64, blank=True, help_text="WB nmId or Ozon SKU")
-    product_name = models.CharField(max_length=500, blank=True)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    author_name = models.CharField("имя покупателя", max_length=200, blank=True)
+    product_id = models.CharField("артикул", max_length=64, blank=True, help_text="nmId Wildberries или SKU Ozon.")
+    product_name = models.CharField("товар", max_length=500, blank=True)
+    rating = models.PositiveSmallIntegerField("оценка", null=True, blank=True, help_text="Звёзды отзыва, 1–5.")
 
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
-    needs_response = models.BooleanField(default=True)
-    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
-    intent = models.CharField(max_length=32, blank=True)
-    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
-    ai_summary = models.TextField(blank=True)
-    ai_analyzed_at = models.DateTimeField(null=True, blank=True)
-    draft_text = models.TextField(blank=True)
+    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.NEW)
+    needs_response = models.BooleanField("ждёт ответа", default=True)
+    priority = models.CharField("приоритет", max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    intent = models.CharField("намерение", max_length=32, blank=True, help_text="Чего хочет покупатель, по оценке ИИ.")
+    sentiment = models.CharField("тональность", max_length=16, choices=Sentiment.choices, blank=True)
+    ai_summary = models.TextField("краткое содержание (ИИ)", blank=True)
+    ai_analyzed_at = models.DateTimeField("проанализировано ИИ", null=True, blank=True)
+    draft_text = models.TextField("черновик ответа", blank=True)
 
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    first_responded_at = models.DateTimeField(null=True, blank=True)
-    sla_state = models.CharField(max_length=16, choices=SLAState.choices, default=SLAState.OK)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField("ответить до", null=True, blank=True)
+    first_responded_at = models.DateTimeField("первый ответ", null=True, blank=True)
+    sla_state = models.CharField("срок ответа", max_length=16, choices=SLAState.choices, default=SLAState.OK)
+    escalated_at = models.DateTimeField("эскалировано", null=True, blank=True)
 
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_interactions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_interactions",
+        verbose_name="исполнитель",
     )
-    is_read = models.BooleanField(default=False)
+    is_read = models.BooleanField("прочитано", default=False)
 
     # Marketplace time.
-    created_at = models.DateTimeField()
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    last_buyer_message_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("создано на маркетплейсе")
+    last_message_at = models.DateTimeField("последнее сообщение", null=True, blank=True)
+    last_buyer_message_at = models.DateTimeField("последнее сообщение покупателя", null=True, blank=True)
+    closed_at = models.DateTimeField("закрыто", null=True, blank=True)
 
     # What delivery needs to answer on the marketplace (WB chat replySign, Ozon question sku, ...).
-    reply_context = models.JSONField(default=dict, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
+    reply_context = models.JSONField(
+        "данные для ответа", default=dict, blank=True, help_text="Что нужно маркетплейсу, чтобы принять ответ."
+    )
+    raw = models.JSONField("исходные данные", default=dict, blank=True)
     # Product, buyer name and message texts, for full-text search (`q`).
-    search_text = models.TextField(blank=True)
+    search_text = models.TextField("текст для поиска", blank=True)
 
     # Ranks for the default inbox order, kept by the database so that no writer can forget them:
     # what needs an answer and is late first, then what is closed last.
@@ -156,6 +174,7 @@ class Interaction(models.Model):
         ),
         output_field=models.SmallIntegerField(),
         db_persist=True,
+        verbose_name="ранг срочности",
     )
     priority_rank = models.GeneratedField(
         expression=Case(
@@ -166,10 +185,11 @@ class Interaction(models.Model):
         ),
         output_field=models.SmallIntegerField(),
         db_persist=True,
+        verbose_name="ранг приоритета",
     )
 
-    inserted_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    inserted_at = models.DateTimeField("получено сервисом", auto_now_add=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
 
     class Meta:
         verbose_name = "обращение"
@@ -206,33 +226,50 @@ class Interaction(models.Model):
 class Message(models.Model):
     """A buyer's message, or our answer. Outgoing ones carry their delivery state (the outbox)."""
 
-    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="messages")
-    # Copied from the interaction so per-shop reads (replies sent per day) need no join over every shop.
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+", editable=False)
-    direction = models.CharField(max_length=4, choices=Direction.choices)
-    author = models.CharField(max_length=16, choices=Author.choices)
-    author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="messages", verbose_name="обращение"
     )
-    text = models.TextField(blank=True)
-    attachments = models.JSONField(default=list, blank=True)
-    external_id = models.CharField(max_length=128, null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    # Copied from the interaction so per-shop reads (replies sent per day) need no join over every shop.
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="+", editable=False, verbose_name="продавец"
+    )
+    direction = models.CharField("направление", max_length=4, choices=Direction.choices)
+    author = models.CharField("автор", max_length=16, choices=Author.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        verbose_name="кто ответил",
+    )
+    text = models.TextField("текст", blank=True)
+    attachments = models.JSONField("вложения", default=list, blank=True)
+    external_id = models.CharField("id на маркетплейсе", max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField("написано", default=timezone.now)
 
-    delivery_state = models.CharField(max_length=16, choices=DeliveryState.choices, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, default=None)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_state = models.CharField(
+        "доставка", max_length=16, choices=DeliveryState.choices, blank=True, help_text="Только у наших ответов."
+    )
+    attempts = models.PositiveSmallIntegerField("попыток отправки", default=0)
+    last_error = models.TextField("последняя ошибка отправки", blank=True)
+    idempotency_key = models.UUIDField("ключ идемпотентности", null=True, blank=True, unique=True, default=None)
+    next_attempt_at = models.DateTimeField("следующая попытка", null=True, blank=True)
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
     # A reply to what is already answered edits that answer on the marketplace (WB PATCH; Ozon: a new
     # comment, the old one deleted) instead of adding a second one.
     edit_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="edits", editable=False
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="edits",
+        editable=False,
+        verbose_name="исправляет ответ",
     )
     # Set on an answer once an edit of it is delivered: the thread shows the current answer only,
     # the old text stays in the `answer_edited` event.
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField("заменён исправлением", null=True, blank=True)
 
     class Meta:
         verbose_name = "сообщение"
@@ -298,13 +335,21 @@ class InteractionEvent(models.Model):
         LINK_REJECTED = "link_rejected", "связь отклонена"
         CUSTOMER_UNLINKED = "customer_unlinked", "отвязано от покупателя по имени"
 
-    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="events", verbose_name="обращение"
     )
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField("событие", max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="кто",
+        help_text="Пусто — система или маркетплейс.",
+    )
+    data = models.JSONField("подробности", default=dict, blank=True)
+    created_at = models.DateTimeField("когда", default=timezone.now)
 
     class Meta:
         verbose_name = "событие"
@@ -328,17 +373,22 @@ class InteractionLink(models.Model):
     unordered pair (`a` is the smaller id).
     """
 
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+")
-    a = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+")
-    b = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+")
-    decision = models.CharField(max_length=16, choices=LinkDecision.choices)
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+", verbose_name="продавец")
+    a = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+", verbose_name="обращение")
+    b = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+", verbose_name="связанное обращение")
+    decision = models.CharField("решение", max_length=16, choices=LinkDecision.choices)
     # The suggestion as the seller saw it when deciding.
-    score = models.FloatField(null=True, blank=True)
-    reasons = models.JSONField(default=list, blank=True)
+    score = models.FloatField("оценка сходства", null=True, blank=True)
+    reasons = models.JSONField("причины", default=list, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="кто решил",
     )
-    decided_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField("когда решено", default=timezone.now)
 
     class Meta:
         verbose_name = "связь обращений"
@@ -355,17 +405,34 @@ class InteractionLink(models.Model):
 class SLARule(models.Model):
     """First-response targets. The most specific active rule wins; seller-less rules are global defaults."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField("название", max_length=200)
     seller = models.ForeignKey(
-        "sellers.Seller", null=True, blank=True, on_delete=models.CASCADE, related_name="sla_rules"
+        "sellers.Seller",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_rules",
+        verbose_name="продавец",
+        help_text="Пусто — правило для всех магазинов.",
     )
-    marketplace = models.CharField(max_length=8, choices=Marketplace.choices, blank=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
-    priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
-    target_minutes = models.PositiveIntegerField(help_text="«скоро срок» после этого времени")
-    deadline_minutes = models.PositiveIntegerField(help_text="нарушение после этого времени")
-    escalate_after_minutes = models.PositiveIntegerField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    marketplace = models.CharField(
+        "маркетплейс", max_length=8, choices=Marketplace.choices, blank=True, help_text="Пусто — любой."
+    )
+    kind = models.CharField(
+        "тип обращения", max_length=16, choices=Kind.choices, blank=True, help_text="Пусто — любой."
+    )
+    priority = models.CharField(
+        "приоритет", max_length=16, choices=Priority.choices, blank=True, help_text="Пусто — любой."
+    )
+    target_minutes = models.PositiveIntegerField("«скоро срок», мин", help_text="«Скоро срок» после этого времени.")
+    deadline_minutes = models.PositiveIntegerField("срок ответа, мин", help_text="Нарушение после этого времени.")
+    escalate_after_minutes = models.PositiveIntegerField(
+        "эскалация, мин",
+        null=True,
+        blank=True,
+        help_text="Минут без ответа до эскалации; пусто — без эскалации.",
+    )
+    is_active = models.BooleanField("действует", default=True)
 
     class Meta:
         verbose_name = "правило SLA"
@@ -378,12 +445,16 @@ class SLARule(models.Model):
 class ReplyTemplate(models.Model):
     """A seller's canned answer. Placeholders: {buyer_name}, {product_name}."""
 
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="reply_templates")
-    name = models.CharField(max_length=200)
-    text = models.TextField()
-    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="reply_templates", verbose_name="продавец"
+    )
+    name = models.CharField("название", max_length=200)
+    text = models.TextField("текст", help_text="Подстановки: {buyer_name}, {product_name}.")
+    kind = models.CharField(
+        "для типа обращений", max_length=16, choices=Kind.choices, blank=True, help_text="Пусто — для любых."
+    )
+    created_at = models.DateTimeField("создан", auto_now_add=True)
+    updated_at = models.DateTimeField("изменён", auto_now=True)
 
     class Meta:
         verbose_name = "шаблон ответа"

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from agentiq.admin_base import RussianModelAdmin, RussianTitlesMixin
+
 from .models import Seller, User
 
 
@@ -20,7 +22,9 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(RussianTitlesMixin, BaseUserAdmin):
+    accusative = "пользователя"
+    delete_selected_label = "Удалить выбранных пользователей"
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -49,6 +53,8 @@ class UserAdmin(BaseUserAdmin):
 
 class MemberInline(admin.TabularInline):
     model = User
+    verbose_name = "участник магазина"
+    verbose_name_plural = "участники магазина"
     fields = ("email", "full_name", "role", "is_active", "last_login")
     readonly_fields = ("email", "last_login")
     extra = 0
@@ -61,7 +67,9 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(RussianModelAdmin):
+    accusative = "продавца"
+    delete_selected_label = "Удалить выбранных продавцов"
     list_display = ("name", "timezone", "is_active", "created_at")
     list_filter = ("is_active", "timezone")
     search_fields = ("name", "users__email")

@@ -11,10 +11,17 @@ from .managers import UserManager
 class Seller(models.Model):
     """A shop: the tenant. Every seller-facing row hangs off one."""
 
-    name = models.CharField(max_length=200)
-    timezone = models.CharField(max_length=64, default=settings.DEFAULT_SELLER_TIMEZONE)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=now)
+    name = models.CharField("название", max_length=200)
+    timezone = models.CharField(
+        "часовой пояс",
+        max_length=64,
+        default=settings.DEFAULT_SELLER_TIMEZONE,
+        help_text="Название из базы IANA, например Europe/Moscow: в нём продавец видит время.",
+    )
+    is_active = models.BooleanField(
+        "активен", default=True, help_text="Подключения неактивного магазина не синхронизируются."
+    )
+    created_at = models.DateTimeField("создан", default=now)
 
     class Meta:
         verbose_name = "продавец"
@@ -31,13 +38,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         OWNER = "owner", "владелец"
         AGENT = "agent", "агент"
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
-    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="users")
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=now)
+    email = models.EmailField(
+        "эл. почта",
+        unique=True,
+        help_text="Логин для входа.",
+        error_messages={"unique": "Пользователь с такой почтой уже есть."},
+    )
+    full_name = models.CharField("имя", max_length=200, blank=True)
+    seller = models.ForeignKey(
+        Seller,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="users",
+        verbose_name="продавец",
+        help_text="Магазин, в котором состоит пользователь; у сотрудников сервиса его нет.",
+    )
+    role = models.CharField(
+        "роль", max_length=16, choices=Role.choices, blank=True, help_text="Только у участников магазина."
+    )
+    is_active = models.BooleanField("активен", default=True, help_text="Снимите флажок вместо удаления.")
+    is_staff = models.BooleanField("сотрудник сервиса", default=False, help_text="Может входить в админку.")
+    date_joined = models.DateTimeField("зарегистрирован", default=now)
 
     objects = UserManager()
 

@@ -7,7 +7,9 @@ from interactions.models import (
     Direction,
     Interaction,
     InteractionEvent,
+    InteractionLink,
     Kind,
+    LinkDecision,
     Message,
     ReplyTemplate,
     SLARule,
@@ -19,6 +21,7 @@ __all__ = [
     "CustomerFactory",
     "InteractionEventFactory",
     "InteractionFactory",
+    "InteractionLinkFactory",
     "MessageFactory",
     "OutgoingMessageFactory",
     "ReplyTemplateFactory",
@@ -95,3 +98,17 @@ class ReplyTemplateFactory(factory.django.DjangoModelFactory):
     seller = factory.SubFactory(SellerFactory)
     name = factory.Sequence(lambda n: f"Шаблон {n}")
     text = "Здравствуйте, {buyer_name}! Спасибо за отзыв о товаре «{product_name}»."
+
+
+class InteractionLinkFactory(factory.django.DjangoModelFactory):
+    """A seller's decision on two interactions of one shop (`a` is the smaller id, as the model requires)."""
+
+    class Meta:
+        model = InteractionLink
+
+    a = factory.SubFactory(InteractionFactory)
+    b = factory.SubFactory(InteractionFactory, connection=factory.SelfAttribute("..a.connection"))
+    seller = factory.SelfAttribute("a.seller")
+    decision = LinkDecision.CONFIRMED
+    score = 0.7
+    reasons = factory.LazyFunction(lambda: ["тот же товар", "похожее имя: Сергей / Серёжа"])

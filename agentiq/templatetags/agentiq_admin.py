@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from django import template
+
+from agentiq.admin_base import time_ago
+from agentiq.overview import Overview, admin_overview
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def staff_overview(context: dict[str, Any]) -> Overview:
+    """The admin index's overview, without the lines whose list this staff member may not open."""
+    user = context["request"].user
+    overview = admin_overview()
+    return replace(overview, items=[item for item in overview.items if user.has_perm(item.permission)])
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """«5 минут назад» with the local time on hover; «никогда» for None."""
+    return time_ago(value)
