@@ -156,7 +156,7 @@ class SyncRun(models.Model):
         indexes = [models.Index(fields=["connection", "-started_at"], name="sync_run_recent_idx")]
 
     def __str__(self) -> str:
-        return f"{self.connection_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+        return f"синхронизация {self.connection_id}, {timezone.localtime(self.started_at):%d.%m.%Y %H:%M:%S}: {self.get_status_display()}"
 
     @property
     def is_quiet(self) -> bool:

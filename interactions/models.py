@@ -288,6 +288,9 @@ class Message(models.Model):
                 condition=Q(delivery_state__in=["pending", "sending"]),
                 name="message_outbox_idx",
             ),
+            # The admin overview counts failed deliveries on every index page; a partial index keeps it
+            # off the whole messages table.
+            models.Index(fields=["seller"], condition=Q(delivery_state="failed"), name="message_delivery_failed_idx"),
             models.Index(
                 fields=["seller", "sent_at"],
                 include=["author_user"],
@@ -297,7 +300,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.direction} {self.external_id or self.pk}"
+        return f"{self.get_direction_display()} {self.external_id or self.pk}"
 
     def save(self, *args, **kwargs) -> None:
         if self.seller_id is None and self.interaction_id is not None:
@@ -357,7 +360,7 @@ class InteractionEvent(models.Model):
         indexes = [models.Index(fields=["interaction", "created_at"], name="event_history_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {timezone.localtime(self.created_at):%d.%m.%Y %H:%M}"
 
 
 class LinkDecision(models.TextChoices):
@@ -399,7 +402,7 @@ class InteractionLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.a_id} ↔ {self.b_id}: {self.decision}"
+        return f"{self.a_id} ↔ {self.b_id}: {self.get_decision_display()}"
 
 
 class SLARule(models.Model):
