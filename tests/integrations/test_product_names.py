@@ -13,6 +13,7 @@ from integrations.products import with_product_names
 from integrations.sync.engine import sync_connection
 from interactions.models import Interaction
 from interactions.records import InteractionRecord, MessageRecord
+from interactions.services import product_names_fill
 from sandbox import catalog
 from tests.factories import ConnectionFactory, InteractionFactory, sandbox_connection
 
@@ -78,3 +79,16 @@ def test_a_product_without_a_card_takes_the_name_the_shops_other_items_carry(db)
     named = with_product_names(connection=connection, records=[chat("c1", "555"), chat("c2", "777")])
 
     assert [r.product_name for r in named] == ["Кружка керамическая", ""]
+
+
+def test_a_name_learned_later_makes_the_item_findable_by_it(db, owner_client, owner):
+    connection = ConnectionFactory(seller=owner.seller)
+    item = InteractionFactory(connection=connection, kind="chat", product_id="4242", search_text="когда привезут")
+    InteractionFactory(connection=connection, kind="chat", product_id="4242", product_name="Своё имя")
+
+    assert product_names_fill(marketplace="wb", names={"4242": "Термокружка  стальная"}) == 1
+
+    item.refresh_from_db()
+    assert item.product_name == "Термокружка стальная"
+    found = owner_client.get("/api/interactions", {"q": "Термокружка"}).json()["results"]
+    assert [row["id"] for row in found] == [item.pk]
