@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 
 from agentiq.errors import NotFound
 from interactions import selectors, services
-from interactions.api.serializers import InteractionDetailOutput, InteractionListOutput, MessageOutput
+from interactions.api.serializers import (
+    InteractionDetailOutput,
+    InteractionListOutput,
+    MessageOutput,
+    list_row_output,
+)
 from interactions.models import Kind, Marketplace, Priority, Sentiment, SLAState, Status
 from sellers.access import IsSellerMember, seller_for_request
 from sellers.models import User
@@ -99,7 +104,8 @@ class InteractionListApi(APIView):
             )
         except selectors.CursorError as exc:
             raise serializers.ValidationError({"cursor": ["Неверный курсор страницы."]}) from exc
-        return Response(self.Output({"results": page.rows, "next_cursor": page.next_cursor}).data)
+        # `Output` documents this shape; building it directly skips a per-request copy of its fields.
+        return Response({"results": [list_row_output(row) for row in page.rows], "next_cursor": page.next_cursor})
 
 
 _LIST_PARAMS = {"kind", "marketplace", "status", "priority", "sla_state", "sentiment", "intent"}

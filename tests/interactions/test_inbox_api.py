@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -191,3 +191,47 @@ def test_fast_list_rows_match_the_declared_serializer(make_interaction, owner):
     output = InteractionListOutput()
     for row in rows:
         assert output.to_representation(row) == serializers.Serializer.to_representation(output, row)
+
+
+def test_list_rows_render_as_the_declared_serializer_renders_the_model(owner_client, make_interaction, owner):
+    """The lean rows (plain values, no model instances) keep the JSON byte for byte: every field, every
+    format (a whole-second timestamp has no fraction, others six digits, UTC with "Z"), both with and
+    without a customer, an assignee and a preview."""
+    from datetime import datetime
+
+    from rest_framework import serializers
+
+    from interactions.api.serializers import InteractionListOutput
+    from interactions.models import Interaction
+
+    customer = CustomerFactory(seller=owner.seller, name="Ольга")
+    whole_second = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    full = make_interaction(
+        customer=customer,
+        assigned_to=owner,
+        rating=3,
+        status="closed",
+        needs_response=False,
+        closed_at=whole_second,
+        first_response_due_at=timezone.now() + timedelta(hours=1),
+        first_responded_at=whole_second,
+        intent="delivery",
+        sentiment="negative",
+        product_id="123",
+        product_name="Платье",
+    )
+    MessageFactory(interaction=full, text="Где заказ?")
+    bare = make_interaction()
+
+    body = owner_client.get(URL).json()
+
+    by_id = {row["id"]: row for row in body["results"]}
+    declared = InteractionListOutput()
+    for interaction in (full, bare):
+        instance = Interaction.objects.select_related("customer", "assigned_to").get(pk=interaction.pk)
+        instance.last_message_preview = instance.messages.values_list("text", flat=True).first()
+        expected = serializers.Serializer.to_representation(declared, instance)
+        assert by_id[interaction.pk] == expected
+        assert list(by_id[interaction.pk]) == list(expected)  # same key order
+    assert by_id[full.pk]["closed_at"] == "2026-03-01T12:00:00Z"
+    assert set(body) == {"results", "next_cursor"}
