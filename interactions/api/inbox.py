@@ -15,6 +15,7 @@ from interactions.api.serializers import (
     InteractionDetailOutput,
     InteractionListOutput,
     MessageOutput,
+    detail_output,
     list_row_output,
 )
 from interactions.models import Kind, Marketplace, Priority, Sentiment, SLAState, Status
@@ -127,11 +128,8 @@ class InteractionDetailApi(APIView):
             return attrs
 
     def _detail(self, request: Request, interaction_id: int) -> Response:
-        interaction = selectors.interaction_detail(seller=seller_for_request(request), interaction_id=interaction_id)
-        interaction.customer_summary = selectors.customer_summary(interaction=interaction)
-        cards = selectors.inbox.product_cards_for(interactions=[interaction])
-        interaction.product_card = cards.get((interaction.marketplace, interaction.product_id))
-        return Response(InteractionDetailOutput(interaction).data)
+        detail = selectors.interaction_detail(seller=seller_for_request(request), interaction_id=interaction_id)
+        return Response(detail_output(detail))
 
     @extend_schema(responses=InteractionDetailOutput)
     def get(self, request: Request, interaction_id: int) -> Response:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
-from interactions.models import Interaction
+from agentiq.rendering import dict_renderer
 
 
 class UserBriefOutput(serializers.Serializer):
@@ -79,35 +79,8 @@ class InteractionListOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     last_message_preview = serializers.CharField(allow_null=True)
 
-    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+    def to_representation(self, instance: Mapping[str, Any]) -> dict[str, Any]:
         return list_row_output(instance)
-
-
-def list_row_output(row: dict[str, Any]) -> dict[str, Any]:
-    """One inbox list row (an `inbox_list` dict) as `InteractionListOutput` renders it.
-
-    The list is the hottest endpoint: the row is built directly (same shape and formats as the declared
-    fields, which still document it) instead of ~30 generic field calls per row."""
-    output = {name: row[name] for name in _LIST_ORDER}
-    for name in _DATETIME_LIST_FIELDS:
-        output[name] = _iso(output[name])
-    return output
-
-
-def _iso(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField renders it (UTC, "Z" suffix)."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-_LIST_ORDER = list(InteractionListOutput._declared_fields)
-_DATETIME_LIST_FIELDS = [
-    name
-    for name, field in InteractionListOutput._declared_fields.items()
-    if isinstance(field, serializers.DateTimeField)
-]
 
 
 class MessageOutput(serializers.Serializer):
@@ -153,14 +126,20 @@ class CustomerSummaryOutput(serializers.Serializer):
 class InteractionDetailOutput(InteractionListOutput):
     last_message_preview = None
 
-    def to_representation(self, instance: Interaction) -> dict[str, Any]:
-        return serializers.Serializer.to_representation(self, instance)
-
     ai_summary = serializers.CharField()
     ai_analyzed_at = serializers.DateTimeField(allow_null=True)
     draft_text = serializers.CharField()
     escalated_at = serializers.DateTimeField(allow_null=True)
     messages = MessageOutput(many=True)
-    events = EventOutput(many=True, source="recent_events")
+    events = EventOutput(many=True)
     customer_summary = CustomerSummaryOutput(allow_null=True)
     product_card = ProductCardOutput(allow_null=True)
+
+    def to_representation(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        return detail_output(instance)
+
+
+# The inbox's list rows and detail are built from `values()` dicts and rendered by these (same shape
+# and formats as the declared fields, which document them; see agentiq/rendering.py).
+list_row_output = dict_renderer(InteractionListOutput)
+detail_output = dict_renderer(InteractionDetailOutput)

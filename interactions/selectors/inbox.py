@@ -1,4 +1,4 @@
-"""The inbox list, one interaction's whole story, products, and the outbox queue."""
+"""The inbox list, one interaction for a write, products, and the outbox queue."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection as db_connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
 from agentiq.errors import NotFound
-from interactions.models import DeliveryState, Direction, Interaction, InteractionEvent, Message
+from interactions.models import DeliveryState, Direction, Interaction, Message
 from interactions.selectors.keyset import SortKey, keyset_page
 
 # The default order: what is breached first, then due soonest, then priority, then newest buyer message.
@@ -68,7 +68,6 @@ LIST_VALUES = [
     "assigned_to__email",
     "assigned_to__full_name",
 ]
-DETAIL_EVENTS_LIMIT = 200
 
 
 @dataclass
@@ -166,27 +165,6 @@ def interaction_get(*, seller: Any, interaction_id: int, for_update: bool = Fals
     return interaction
 
 
-def interaction_detail(*, seller: Any, interaction_id: int) -> Interaction:
-    """Messages, recent events, customer and assignee: a fixed number of queries."""
-    interaction = (
-        Interaction.objects.filter(seller=seller, pk=interaction_id)
-        .select_related("customer", "assigned_to")
-        .defer("raw", "search_text", "reply_context")
-        .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.select_related("author_user").order_by("created_at", "id")),
-        )
-        .first()
-    )
-    if interaction is None:
-        raise NotFound("Обращение не найдено.")
-    interaction.recent_events = list(
-        InteractionEvent.objects.filter(interaction=interaction)
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:DETAIL_EVENTS_LIMIT]
-    )[::-1]
-    return interaction
-
-
 def interactions_for_bulk(*, seller: Any, interaction_ids: Sequence[int]) -> set[int]:
     """The ids among these that belong to the seller."""
     return set(Interaction.objects.filter(seller=seller, pk__in=list(interaction_ids)).values_list("pk", flat=True))
@@ -208,18 +186,6 @@ def product_get(*, seller: Any, nm_id: int) -> dict[str, Any]:
         "card": card,
         "interactions_count": mentions.count(),
     }
-
-
-def product_cards_for(*, interactions: Sequence[Interaction]) -> dict[tuple[str, str], Any]:
-    from integrations.models import ProductCard
-
-    keys = {(i.marketplace, i.product_id) for i in interactions if i.product_id.isdigit()}
-    if not keys:
-        return {}
-    query = Q()
-    for marketplace, product_id in keys:
-        query |= Q(marketplace=marketplace, nm_id=int(product_id))
-    return {(c.marketplace, str(c.nm_id)): c for c in ProductCard.objects.filter(query, is_missing=False)}
 
 
 def replies_due(*, now: datetime, limit: int = 500) -> list[int]:

@@ -1,0 +1,183 @@
+"""One interaction's whole story for the detail view, read as plain values in a fixed number of queries.
+
+The interaction comes with its buyer and assignee joined; then one query each for its messages, its
+recent events, the buyer's other interactions and the product card (the last two only when there is
+a buyer, or a numeric product id). The result is a dict shaped as `InteractionDetailOutput`: each
+section is one small function, so a new one (e.g. related interactions) is one more key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentiq.errors import NotFound
+from interactions.models import Interaction, InteractionEvent, Message
+
+DETAIL_EVENTS_LIMIT = 200
+SUMMARY_OTHER_LIMIT = 10
+
+_USER_FIELDS = ("id", "email", "full_name")
+_CUSTOMER_FIELDS = (
+    "id",
+    "marketplace",
+    "external_id",
+    "name",
+    "first_seen_at",
+    "last_seen_at",
+    "chats_count",
+    "questions_count",
+    "reviews_count",
+    "average_rating",
+    "last_sentiment",
+    "notes",
+    "tags",
+)
+_CUSTOMER_BRIEF_FIELDS = ("id", "name", "external_id", "marketplace")
+_INTERACTION_FIELDS = (
+    "id",
+    "kind",
+    "marketplace",
+    "connection_id",
+    "external_id",
+    "status",
+    "needs_response",
+    "priority",
+    "intent",
+    "sentiment",
+    "rating",
+    "sla_state",
+    "first_response_due_at",
+    "first_responded_at",
+    "is_read",
+    "product_id",
+    "product_name",
+    "created_at",
+    "last_message_at",
+    "last_buyer_message_at",
+    "closed_at",
+    "ai_summary",
+    "ai_analyzed_at",
+    "draft_text",
+    "escalated_at",
+)
+_BRIEF_INTERACTION_FIELDS = (
+    "id",
+    "kind",
+    "marketplace",
+    "status",
+    "product_id",
+    "product_name",
+    "rating",
+    "created_at",
+)
+_MESSAGE_FIELDS = (
+    "id",
+    "direction",
+    "author",
+    "text",
+    "attachments",
+    "external_id",
+    "created_at",
+    "delivery_state",
+    "attempts",
+    "last_error",
+    "sent_at",
+)
+_EVENT_FIELDS = ("id", "kind", "data", "created_at")
+_CARD_FIELDS = (
+    "nm_id",
+    "name",
+    "brand",
+    "vendor_code",
+    "category",
+    "photo_count",
+    "card",
+    "price_history",
+    "fetched_at",
+)
+
+
+def interaction_detail(*, seller: Any, interaction_id: int) -> dict[str, Any]:
+    """The interaction, its messages, recent events, buyer (with their other interactions) and product card."""
+    row = (
+        Interaction.objects.filter(seller=seller, pk=interaction_id)
+        .values(
+            *_INTERACTION_FIELDS,
+            *(f"customer__{name}" for name in _CUSTOMER_FIELDS),
+            *(f"assigned_to__{name}" for name in _USER_FIELDS),
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound("Обращение не найдено.")
+    customer = _take(row, "customer", _CUSTOMER_FIELDS)
+    detail = row
+    detail["customer"] = None if customer is None else {name: customer[name] for name in _CUSTOMER_BRIEF_FIELDS}
+    detail["assigned_to"] = _take(row, "assigned_to", _USER_FIELDS)
+    detail["messages"] = _messages(interaction_id=interaction_id)
+    detail["events"] = _recent_events(interaction_id=interaction_id)
+    detail["customer_summary"] = (
+        None
+        if customer is None
+        else {
+            "customer": customer,
+            "other_interactions": _other_interactions(
+                seller=seller, customer_id=customer["id"], interaction_id=interaction_id
+            ),
+        }
+    )
+    detail["product_card"] = _product_card(marketplace=row["marketplace"], product_id=row["product_id"])
+    return detail
+
+
+def _take(row: dict[str, Any], prefix: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """Pop `prefix__*` columns of a joined (nullable) row into their own dict; None when the join found none."""
+    values = {name: row.pop(f"{prefix}__{name}") for name in fields}
+    return None if values["id"] is None else values
+
+
+def _messages(*, interaction_id: int) -> list[dict[str, Any]]:
+    rows = (
+        Message.objects.filter(interaction_id=interaction_id)
+        .order_by("created_at", "id")
+        .values(*_MESSAGE_FIELDS, *(f"author_user__{name}" for name in _USER_FIELDS))
+    )
+    messages = list(rows)
+    for message in messages:
+        message["author_user"] = _take(message, "author_user", _USER_FIELDS)
+    return messages
+
+
+def _recent_events(*, interaction_id: int) -> list[dict[str, Any]]:
+    """The last DETAIL_EVENTS_LIMIT events, oldest first."""
+    rows = list(
+        InteractionEvent.objects.filter(interaction_id=interaction_id)
+        .order_by("-created_at", "-id")
+        .values(*_EVENT_FIELDS, *(f"actor__{name}" for name in _USER_FIELDS))[:DETAIL_EVENTS_LIMIT]
+    )
+    for event in rows:
+        event["actor"] = _take(event, "actor", _USER_FIELDS)
+    return rows[::-1]
+
+
+def _other_interactions(*, seller: Any, customer_id: int, interaction_id: int) -> list[dict[str, Any]]:
+    """The buyer's other interactions in this shop, newest first."""
+    return list(
+        Interaction.objects.filter(seller=seller, customer_id=customer_id)
+        .exclude(pk=interaction_id)
+        .order_by("-created_at", "-id")
+        .values(*_BRIEF_INTERACTION_FIELDS)[:SUMMARY_OTHER_LIMIT]
+    )
+
+
+def _product_card(*, marketplace: str, product_id: str) -> dict[str, Any] | None:
+    """The cached card of the product (WB nmId); none for a missing card or a non-numeric product id."""
+    from integrations.models import ProductCard  # read-only use of the card cache
+
+    if not product_id.isdigit():
+        return None
+    return (
+        ProductCard.objects.filter(marketplace=marketplace, nm_id=int(product_id), is_missing=False)
+        .values(*_CARD_FIELDS)
+        .first()
+    )
