@@ -235,3 +235,34 @@ def test_list_rows_render_as_the_declared_serializer_renders_the_model(owner_cli
         assert list(by_id[interaction.pk]) == list(expected)  # same key order
     assert by_id[full.pk]["closed_at"] == "2026-03-01T12:00:00Z"
     assert set(body) == {"results", "next_cursor"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"limit": "5"},
+        {"kind": "review,question", "needs_response": "true", "q": " платье "},
+        {"status": ["new", "open"], "rating_min": "2", "rating_max": "4", "ordering": "newest"},
+        {"assigned_to": "me", "is_read": "false", "created_from": "2026-03-01T00:00:00Z", "customer": "7"},
+        {"kind": "letter", "rating_min": "9", "limit": "0", "assigned_to": "bob"},
+        {"rating_min": "4", "rating_max": "2"},
+        {"unknown": "ignored", "priority": "urgent"},
+    ],
+)
+def test_filter_input_copying_only_named_fields_validates_as_the_full_serializer(params):
+    """The list's filter input copies only the fields a request names (and those with defaults)."""
+    import copy
+
+    from interactions.api.inbox import InteractionListApi
+
+    class AllFields(InteractionListApi.FilterInput):
+        def get_fields(self):
+            return copy.deepcopy(self._declared_fields)
+
+    lean, full = InteractionListApi.FilterInput(data=params), AllFields(data=params)
+    assert lean.is_valid() == full.is_valid()
+    assert lean.errors == full.errors
+    if not lean.errors:
+        assert lean.validated_data == full.validated_data
+    assert set(InteractionListApi.FilterInput().fields) == set(InteractionListApi.FilterInput._declared_fields)
