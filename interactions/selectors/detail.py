@@ -102,7 +102,7 @@ _CARD_FIELDS = (
 
 def interaction_detail(*, seller: Any, interaction_id: int) -> dict[str, Any]:
     """The interaction, its messages, recent events, buyer (with their other interactions) and product card."""
-    row = _interactions().filter(seller=seller, pk=interaction_id).first()
+    row = _one(_interactions().filter(seller=seller, pk=interaction_id))
     if row is None:
         raise NotFound("Обращение не найдено.")
     customer = _take(row, "customer", _CUSTOMER_FIELDS)
@@ -162,6 +162,13 @@ def _card_rows() -> QuerySet:
     return ProductCard.objects.values(*_CARD_FIELDS)
 
 
+def _one(queryset: QuerySet) -> dict[str, Any] | None:
+    """The row of a lookup by a unique key. Not `first()`: its ORDER BY on the key costs the ORM more
+    than the query (it matches the ordering against every selected column)."""
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
+
+
 def _take(row: dict[str, Any], prefix: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
     """Pop `prefix__*` columns of a joined (nullable) row into their own dict; None when the join found none."""
     values = {name: row.pop(f"{prefix}__{name}") for name in fields}
@@ -196,4 +203,4 @@ def _product_card(*, marketplace: str, product_id: str) -> dict[str, Any] | None
     """The cached card of the product (WB nmId); none for a missing card or a non-numeric product id."""
     if not product_id.isdigit():
         return None
-    return _card_rows().filter(marketplace=marketplace, nm_id=int(product_id), is_missing=False).first()
+    return _one(_card_rows().filter(marketplace=marketplace, nm_id=int(product_id), is_missing=False))
