@@ -135,3 +135,14 @@ def test_another_shops_interaction_is_404(other_client, story):
     interaction, _ = story
     response = other_client.get(f"/api/interactions/{interaction.id}")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_a_detail_with_a_real_jwt_is_six_queries(story, owner, django_assert_num_queries):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    interaction, _ = story
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(owner)}")
+    with django_assert_num_queries(6):  # the user with their shop, then the five above
+        assert client.get(f"/api/interactions/{interaction.id}").status_code == 200

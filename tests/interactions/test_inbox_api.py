@@ -266,3 +266,21 @@ def test_filter_input_copying_only_named_fields_validates_as_the_full_serializer
     if not lean.errors:
         assert lean.validated_data == full.validated_data
     assert set(InteractionListApi.FilterInput().fields) == set(InteractionListApi.FilterInput._declared_fields)
+
+
+@pytest.mark.parametrize("page_size", [5, 50, 100])
+def test_a_page_with_a_real_jwt_is_two_queries(make_interaction, owner, page_size, django_assert_num_queries):
+    """Through the whole stack: the user with their shop (JWT authentication), then the page."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    customer = CustomerFactory(seller=owner.seller)
+    for i in range(60):
+        MessageFactory(interaction=make_interaction(i, customer=customer, assigned_to=owner if i % 2 else None))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(owner)}")
+    with django_assert_num_queries(2):
+        response = client.get(URL, {"limit": page_size})
+    assert len(ids(response)) == min(page_size, 60)
+    with django_assert_num_queries(2):
+        assert client.get(URL, {"limit": page_size, "q": "заказ", "needs_response": "true"}).status_code == 200
