@@ -50,6 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile", choices=["list", "small_list", "detail"], help="print a cProfile of 200 in-process requests"
     )
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions per request with valgrind (≈ 3 min)"
+    )
     return parser.parse_args()
 
 
@@ -120,7 +123,9 @@ class Shops:
     detail_ids: list[int]
 
 
-def shops() -> Shops:
+def shops(*, random_details: bool = True) -> Shops:
+    """The big and a small shop, their owners' JWTs, and SAMPLES interactions of the big shop for the
+    detail (random, or spread evenly over the shop when a count must repeat from run to run)."""
     from rest_framework_simplejwt.tokens import AccessToken
 
     from interactions.models import Interaction
@@ -128,7 +133,12 @@ def shops() -> Shops:
 
     big, small = Seller.objects.filter(name__startswith="bench-").order_by("id")[:2]
     tokens = [str(AccessToken.for_user(User.objects.get(seller=s, role="owner"))) for s in (big, small)]
-    ids = list(Interaction.objects.filter(seller=big).order_by("?").values_list("id", flat=True)[:SAMPLES])
+    big_ids = Interaction.objects.filter(seller=big).values_list("id", flat=True)
+    if random_details:
+        ids = list(big_ids.order_by("?")[:SAMPLES])
+    else:
+        every = list(big_ids.order_by("id"))
+        ids = every[:: max(1, len(every) // SAMPLES)][:SAMPLES]
     return Shops(big_id=big.pk, small_id=small.pk, big_token=tokens[0], small_token=tokens[1], detail_ids=ids)
 
 
@@ -347,6 +357,12 @@ def main() -> None:
             http_ratio_to_floor={name: http[name]["ratio_to_floor"] for name in series_names(http)},
             http_loadavg_1m=http["loadavg_1m"],
         )
+    if args.instructions:
+        from inbox_cost import instructions_per_request
+
+        counts = instructions_per_request(database_url=os.environ["DATABASE_URL"], redis_url=args.redis_url)
+        print(f"instructions per request (millions): {json.dumps(counts)}")
+        results["summary"]["instructions_per_request_m"] = counts
     if timings:
         print(f"load: {json.dumps(timings)}")
     print(json.dumps(results["summary"]))
