@@ -54,6 +54,7 @@ def gunicorn(*, database_url: str, redis_url: str, log_path: Path) -> Iterator[s
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115
+    previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # `finally` below runs on kill too
     process = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "agentiq.wsgi:application",
@@ -64,6 +65,7 @@ def gunicorn(*, database_url: str, redis_url: str, log_path: Path) -> Iterator[s
         env=child_env(database_url=database_url, redis_url=redis_url),
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
     )  # fmt: skip
     try:
         wait_ready(port, process, log_path)
@@ -77,6 +79,19 @@ def gunicorn(*, database_url: str, redis_url: str, log_path: Path) -> Iterator[s
                 process.kill()
                 process.wait()
         log.close()
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    """In the child: Linux sends the arbiter SIGTERM if the bench dies without cleaning up (SIGKILL)."""
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def wait_ready(port: int, process: subprocess.Popen, log_path: Path) -> None:
