@@ -284,3 +284,22 @@ def test_a_page_with_a_real_jwt_is_two_queries(make_interaction, owner, page_siz
     assert len(ids(response)) == min(page_size, 60)
     with django_assert_num_queries(2):
         assert client.get(URL, {"limit": page_size, "q": "заказ", "needs_response": "true"}).status_code == 200
+
+
+@pytest.mark.parametrize("ordering", ["default", "newest", "oldest", "due"])
+def test_every_ordering_pages_through_every_row_once(owner_client, make_interaction, ordering):
+    now = timezone.now()
+    created = [
+        make_interaction(i, first_response_due_at=(now + timedelta(minutes=i % 4)) if i % 3 else None)
+        for i in range(13)
+    ]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        response = owner_client.get(URL, {"limit": 4, "ordering": ordering, **({"cursor": cursor} if cursor else {})})
+        seen += ids(response)
+        cursor = response.json()["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(i.id for i in created) and len(seen) == len(set(seen))
+    assert seen == ids(owner_client.get(URL, {"limit": 100, "ordering": ordering}))
