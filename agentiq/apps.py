@@ -11,6 +11,11 @@ class AgentiqConfig(AppConfig):
     verbose_name = "Настройки сервиса"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from agentiq.db import use_c_timestamptz_loader
+
+        connection_created.connect(use_c_timestamptz_loader, dispatch_uid="agentiq.use_c_timestamptz_loader")
         # kombu's filesystem transport does not create its folders; web, worker and beat all need them.
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})

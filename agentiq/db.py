@@ -2,11 +2,66 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model
+
+try:
+    from psycopg import adapters as _psycopg_adapters
+    from psycopg.adapt import Loader as _Loader
+    from psycopg.postgres import types as _pg_types
+    from psycopg.pq import Format as _Format
+
+    _TIMESTAMPTZ_OID = _pg_types["timestamptz"].oid
+    # psycopg's own loader: the C one when psycopg[binary] (or psycopg-c) is installed.
+    _C_TIMESTAMPTZ_LOADER = _psycopg_adapters.get_loader(_TIMESTAMPTZ_OID, _Format.TEXT)
+except ImportError:  # psycopg not installed: SQLite only
+    _C_TIMESTAMPTZ_LOADER = None
+
+
+if _C_TIMESTAMPTZ_LOADER is not None and not _C_TIMESTAMPTZ_LOADER.__module__.startswith("psycopg."):
+
+    class UtcTimestamptzLoader(_Loader):
+        """timestamptz parsed by psycopg's C loader instead of Django's subclass of the pure-Python one.
+
+        Django forces its timezone onto every timestamp by subclassing psycopg's Python loader, which
+        costs ~2.5 µs a value (a page of the inbox reads ~200). On a session in UTC, psycopg's C loader
+        returns the same aware datetimes (tzinfo `datetime.UTC`) at a sixth of the cost.
+        `timezone` is what Django's cursor factory compares to decide it need not re-register its own.
+        """
+
+        timezone = datetime.UTC
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._c_loader = _C_TIMESTAMPTZ_LOADER(oid, context)
+
+        def load(self, data: Any) -> datetime.datetime:
+            return self._c_loader.load(data)
+
+else:
+    UtcTimestamptzLoader = None  # type: ignore[assignment,misc]
+
+
+def use_c_timestamptz_loader(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """`connection_created`: read timestamps with psycopg's C loader where it gives Django's result.
+
+    Only on PostgreSQL with psycopg 3, with Django reading in UTC and the session in UTC (Django sets
+    the session's time zone before this signal); anything else keeps Django's own loader."""
+    if (
+        UtcTimestamptzLoader is None
+        or connection.vendor != "postgresql"
+        or not settings.USE_TZ
+        or connection.timezone is not datetime.UTC
+        or not hasattr(connection.connection, "adapters")
+        or connection.connection.info.parameter_status("TimeZone") != "UTC"
+    ):
+        return
+    connection.connection.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
 
 
 def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]) -> int:

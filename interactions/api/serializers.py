@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
-from interactions.models import Interaction
+from agentiq.rendering import dict_renderer
 
 
 class UserBriefOutput(serializers.Serializer):
@@ -81,48 +81,8 @@ class InteractionListOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     last_message_preview = serializers.CharField(allow_null=True)
 
-    def to_representation(self, instance: Interaction) -> dict[str, Any]:
-        # The inbox list is the hottest endpoint: build the row directly (same shape and formats as the
-        # declared fields, which still document it) instead of ~30 generic field calls per row.
-        row = {name: getattr(instance, name) for name in _PLAIN_LIST_FIELDS}
-        for name in _DATETIME_LIST_FIELDS:
-            row[name] = _iso(getattr(instance, name))
-        customer = instance.customer
-        row["customer"] = (
-            None
-            if customer is None
-            else {
-                "id": customer.id,
-                "name": customer.name,
-                "external_id": customer.external_id,
-                "marketplace": customer.marketplace,
-            }
-        )
-        user = instance.assigned_to
-        row["assigned_to"] = None if user is None else {"id": user.id, "email": user.email, "full_name": user.full_name}
-        row["last_message_preview"] = getattr(instance, "last_message_preview", None)
-        return {name: row[name] for name in _LIST_ORDER}
-
-
-def _iso(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField renders it (UTC, "Z" suffix)."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-_LIST_ORDER = list(InteractionListOutput._declared_fields)
-_DATETIME_LIST_FIELDS = [
-    name
-    for name, field in InteractionListOutput._declared_fields.items()
-    if isinstance(field, serializers.DateTimeField)
-]
-_PLAIN_LIST_FIELDS = [
-    name
-    for name in _LIST_ORDER
-    if name not in _DATETIME_LIST_FIELDS and name not in ("customer", "assigned_to", "last_message_preview")
-]
+    def to_representation(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        return list_row_output(instance)
 
 
 class MessageOutput(serializers.Serializer):
@@ -197,15 +157,21 @@ class InteractionLinksOutput(serializers.Serializer):
 class InteractionDetailOutput(InteractionListOutput):
     last_message_preview = None
 
-    def to_representation(self, instance: Interaction) -> dict[str, Any]:
-        return serializers.Serializer.to_representation(self, instance)
-
     ai_summary = serializers.CharField()
     ai_analyzed_at = serializers.DateTimeField(allow_null=True)
     draft_text = serializers.CharField()
     escalated_at = serializers.DateTimeField(allow_null=True)
     messages = MessageOutput(many=True)
-    events = EventOutput(many=True, source="recent_events")
+    events = EventOutput(many=True)
     customer_summary = CustomerSummaryOutput(allow_null=True)
     links = InteractionLinksOutput()
     product_card = ProductCardOutput(allow_null=True)
+
+    def to_representation(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        return detail_output(instance)
+
+
+# The inbox's list rows and detail are built from `values()` dicts and rendered by these (same shape
+# and formats as the declared fields, which document them; see agentiq/rendering.py).
+list_row_output = dict_renderer(InteractionListOutput)
+detail_output = dict_renderer(InteractionDetailOutput)

@@ -1,11 +1,11 @@
 """Reads of the inbox tables: tenant-scoped, shaped for the API."""
 
-from interactions.selectors.customers import customer_get, customer_list, customer_summary
+from interactions.selectors.customers import customer_get, customer_list
+from interactions.selectors.detail import interaction_detail
 from interactions.selectors.inbox import (
     ORDERINGS,
     InboxPage,
     inbox_list,
-    interaction_detail,
     interaction_get,
     interactions_for_bulk,
     product_get,
@@ -22,7 +22,6 @@ __all__ = [
     "InboxPage",
     "customer_get",
     "customer_list",
-    "customer_summary",
     "inbox_list",
     "interaction_detail",
     "interaction_get",

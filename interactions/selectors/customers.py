@@ -14,7 +14,6 @@ from interactions.selectors.keyset import SortKey, keyset_page
 
 CUSTOMER_KEYS = [SortKey("last_seen_at", descending=True), SortKey("id", descending=True)]
 CUSTOMER_INTERACTIONS_LIMIT = 50
-SUMMARY_OTHER_LIMIT = 10
 
 
 def customer_list(
@@ -43,17 +42,3 @@ def customer_get(*, seller: Any, customer_id: int) -> Customer:
         .order_by("-created_at", "-id")[:CUSTOMER_INTERACTIONS_LIMIT]
     )
     return customer
-
-
-def customer_summary(*, interaction: Interaction) -> dict[str, Any] | None:
-    """The buyer of this interaction and their other interactions (newest first)."""
-    customer = interaction.customer
-    if customer is None:
-        return None
-    others = list(
-        Interaction.objects.filter(seller_id=interaction.seller_id, customer_id=customer.pk)
-        .exclude(pk=interaction.pk)
-        .only("id", "kind", "marketplace", "status", "product_id", "product_name", "rating", "created_at", "seller_id")
-        .order_by("-created_at", "-id")[:SUMMARY_OTHER_LIMIT]
-    )
-    return {"customer": customer, "other_interactions": others}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,10 +85,11 @@ def keyset_after(keys: list[SortKey], values: list[Any]) -> Q:
     return combined
 
 
-def encode_cursor(*, ordering: str, keys: list[SortKey], row: Model) -> str:
+def encode_cursor(*, ordering: str, keys: list[SortKey], row: Model | Mapping[str, Any]) -> str:
+    """The cursor after `row`: a model instance, or a `values()` dict holding the sort keys."""
     values = []
     for key in keys:
-        value = getattr(row, key.field)
+        value = row[key.field] if isinstance(row, Mapping) else getattr(row, key.field)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
     raw = json.dumps({"o": ordering, "v": values}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -151,8 +153,11 @@ def decode_cursor(*, cursor: str, ordering: str, keys: list[SortKey], model: typ
 
 def keyset_page(
     queryset: QuerySet, *, ordering: str, keys: list[SortKey], cursor: str | None, limit: int
-) -> tuple[list[Model], str | None]:
-    """One page and the cursor of the next one (None at the end). One query: fetches limit + 1 rows."""
+) -> tuple[list[Any], str | None]:
+    """One page and the cursor of the next one (None at the end). One query: fetches limit + 1 rows.
+
+    Rows are what the queryset yields: model instances, or dicts of a `values()` queryset that selects
+    the sort keys."""
     if cursor:
         queryset = queryset.filter(
             keyset_after(keys, decode_cursor(cursor=cursor, ordering=ordering, keys=keys, model=queryset.model))

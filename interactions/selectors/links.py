@@ -150,7 +150,11 @@ def _buyer_id_reason(interaction: Interaction) -> str:
 
 
 def interaction_links(*, interaction: Interaction) -> InteractionLinks:
-    """Strong and suggested links of one interaction (of the seller it was fetched for): two queries."""
+    """Strong and suggested links of one interaction (of the seller it was fetched for): two queries, none
+    when it has neither a buyer id nor a product (nothing can link to it: a decision needs a suggestion,
+    and a suggestion needs the same product)."""
+    if interaction.customer_id is None and not interaction.product_id:
+        return InteractionLinks(strong=[], suggested=[])
     decisions = _decisions(interaction)
     rows = list(_candidates(interaction, list(decisions)))
     this = next((row for row in rows if row.pk == interaction.pk), None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -99,3 +101,69 @@ def test_cache_outage_lets_requests_through_instead_of_500(settings, owner, clos
     response = client.get("/api/me")
     assert response.status_code == 200
     assert response.json()["user"]["id"] == owner.id
+
+
+class CountingLocMemCache(LocMemCache):
+    """A local-memory cache that counts the operations a request sends it (each a round trip on Redis)."""
+
+    operations: list[str] = []
+
+    def get(self, *args, **kwargs):
+        self.operations.append("get")
+        return super().get(*args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        self.operations.append("set")
+        return super().set(*args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        self.operations.append("add")
+        return super().add(*args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        self.operations.append("incr")
+        return super().incr(*args, **kwargs)
+
+
+@pytest.fixture
+def counting_cache(settings):
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.CountingLocMemCache", "LOCATION": "throttle-count"}}
+    cache.clear()  # local memory outlives the test, and user ids are reused after a rollback
+    CountingLocMemCache.operations = []
+    yield CountingLocMemCache.operations
+    cache.clear()
+
+
+def test_a_throttled_request_costs_one_cache_round_trip(counting_cache, owner):
+    client = APIClient()
+    client.force_authenticate(owner)
+    client.get("/api/me")  # opens the window: a failed incr, then add
+    assert counting_cache == ["incr", "add"]
+    for _ in range(3):
+        counting_cache.clear()
+        assert client.get("/api/me").status_code == 200
+        assert counting_cache == ["incr"]
+
+
+def test_the_window_closes_after_the_period(rates, counting_cache, owner):
+    client = APIClient()
+    client.force_authenticate(owner)
+    rates(user="2/min")
+    with freeze_time("2026-03-01 12:00:00") as clock:
+        assert [client.get("/api/me").status_code for _ in range(3)] == [200, 200, 429]
+        clock.tick(30)
+        throttled = client.get("/api/me")
+        assert throttled.status_code == 429 and int(throttled["Retry-After"]) <= 60
+        clock.tick(31)  # the window opened by the first request is over
+        assert [client.get("/api/me").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_retry_after_is_what_is_left_of_the_window(rates, owner):
+    client = bearer_client(owner)
+    rates(user="1/min")
+    assert client.get("/api/me").status_code == 200
+    throttled = client.get("/api/me")
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -191,3 +191,115 @@ def test_fast_list_rows_match_the_declared_serializer(make_interaction, owner):
     output = InteractionListOutput()
     for row in rows:
         assert output.to_representation(row) == serializers.Serializer.to_representation(output, row)
+
+
+def test_list_rows_render_as_the_declared_serializer_renders_the_model(owner_client, make_interaction, owner):
+    """The lean rows (plain values, no model instances) keep the JSON byte for byte: every field, every
+    format (a whole-second timestamp has no fraction, others six digits, UTC with "Z"), both with and
+    without a customer, an assignee and a preview."""
+    from datetime import datetime
+
+    from rest_framework import serializers
+
+    from interactions.api.serializers import InteractionListOutput
+    from interactions.models import Interaction
+
+    customer = CustomerFactory(seller=owner.seller, name="Ольга")
+    whole_second = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    full = make_interaction(
+        customer=customer,
+        assigned_to=owner,
+        rating=3,
+        status="closed",
+        needs_response=False,
+        closed_at=whole_second,
+        first_response_due_at=timezone.now() + timedelta(hours=1),
+        first_responded_at=whole_second,
+        intent="delivery",
+        sentiment="negative",
+        product_id="123",
+        product_name="Платье",
+    )
+    MessageFactory(interaction=full, text="Где заказ?")
+    bare = make_interaction()
+
+    body = owner_client.get(URL).json()
+
+    by_id = {row["id"]: row for row in body["results"]}
+    declared = InteractionListOutput()
+    for interaction in (full, bare):
+        instance = Interaction.objects.select_related("customer", "assigned_to").get(pk=interaction.pk)
+        instance.last_message_preview = instance.messages.values_list("text", flat=True).first()
+        expected = serializers.Serializer.to_representation(declared, instance)
+        assert by_id[interaction.pk] == expected
+        assert list(by_id[interaction.pk]) == list(expected)  # same key order
+    assert by_id[full.pk]["closed_at"] == "2026-03-01T12:00:00Z"
+    assert set(body) == {"results", "next_cursor"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"limit": "5"},
+        {"kind": "review,question", "needs_response": "true", "q": " платье "},
+        {"status": ["new", "open"], "rating_min": "2", "rating_max": "4", "ordering": "newest"},
+        {"assigned_to": "me", "is_read": "false", "created_from": "2026-03-01T00:00:00Z", "customer": "7"},
+        {"kind": "letter", "rating_min": "9", "limit": "0", "assigned_to": "bob"},
+        {"rating_min": "4", "rating_max": "2"},
+        {"unknown": "ignored", "priority": "urgent"},
+    ],
+)
+def test_filter_input_copying_only_named_fields_validates_as_the_full_serializer(params):
+    """The list's filter input copies only the fields a request names (and those with defaults)."""
+    import copy
+
+    from interactions.api.inbox import InteractionListApi
+
+    class AllFields(InteractionListApi.FilterInput):
+        def get_fields(self):
+            return copy.deepcopy(self._declared_fields)
+
+    lean, full = InteractionListApi.FilterInput(data=params), AllFields(data=params)
+    assert lean.is_valid() == full.is_valid()
+    assert lean.errors == full.errors
+    if not lean.errors:
+        assert lean.validated_data == full.validated_data
+    assert set(InteractionListApi.FilterInput().fields) == set(InteractionListApi.FilterInput._declared_fields)
+
+
+@pytest.mark.parametrize("page_size", [5, 50, 100])
+def test_a_page_with_a_real_jwt_is_two_queries(make_interaction, owner, page_size, django_assert_num_queries):
+    """Through the whole stack: the user with their shop (JWT authentication), then the page."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    customer = CustomerFactory(seller=owner.seller)
+    for i in range(60):
+        MessageFactory(interaction=make_interaction(i, customer=customer, assigned_to=owner if i % 2 else None))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(owner)}")
+    with django_assert_num_queries(2):
+        response = client.get(URL, {"limit": page_size})
+    assert len(ids(response)) == min(page_size, 60)
+    with django_assert_num_queries(2):
+        assert client.get(URL, {"limit": page_size, "q": "заказ", "needs_response": "true"}).status_code == 200
+
+
+@pytest.mark.parametrize("ordering", ["default", "newest", "oldest", "due"])
+def test_every_ordering_pages_through_every_row_once(owner_client, make_interaction, ordering):
+    now = timezone.now()
+    created = [
+        make_interaction(i, first_response_due_at=(now + timedelta(minutes=i % 4)) if i % 3 else None)
+        for i in range(13)
+    ]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        response = owner_client.get(URL, {"limit": 4, "ordering": ordering, **({"cursor": cursor} if cursor else {})})
+        seen += ids(response)
+        cursor = response.json()["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(i.id for i in created) and len(seen) == len(set(seen))
+    assert seen == ids(owner_client.get(URL, {"limit": 100, "ordering": ordering}))
