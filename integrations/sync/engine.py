@@ -23,7 +23,7 @@ from integrations import services
 from integrations.enqueue import enqueue_card_refresh
 from integrations.models import Connection, SyncRun
 from integrations.sync.lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
-from integrations.sync.streams import fetch_page, streams_for
+from integrations.sync.streams import fetch_page, resume_cursor, streams_for
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,9 @@ def _walk_streams(
                 _walk_stream(
                     connection,
                     stream=stream,
-                    cursor=dict(start) if start is not None else stored.get(stream, {}),
+                    cursor=dict(start)
+                    if start is not None
+                    else resume_cursor(stream=stream, cursor=stored.get(stream, {})),
                     buffer=buffer,
                     run=run,
                     lease=lease,
