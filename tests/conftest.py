@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from interactions.services.sla import sla_rules_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.redis_server"]
 
 
 @pytest.fixture(autouse=True)
