@@ -87,15 +87,18 @@ def stop_after(pages: int):
     def on_page(stream, page):
         seen["pages"] += 1
         if seen["pages"] == pages and not page.done:
-            seen["stopped"] = True
+            seen["stopped"], seen["phase"] = True, page.cursor.get("phase")
             raise Interrupted(f"stopped after page {pages}")
 
     return on_page, seen
 
 
-def interrupt_then_sync(sandbox, shop, monkeypatch, stream: str, *, page: int) -> dict | None:
-    """Stop a pass after `page` pages, let the shop live on, sync once: the audit (None: the pass was shorter)."""
+def interrupt_then_sync(sandbox, shop, monkeypatch, stream: str, *, page: int) -> tuple[dict, str] | None:
+    """Stop a pass after `page` pages, let the shop live on, sync once: the audit and the phase the pass was
+    stopped in (None: the pass was shorter)."""
     market = Marketplace(sandbox, shop, monkeypatch, stream)
+    for item in market.add(4):  # both lists a few pages long, whatever the shop generated
+        market.answer_in_cabinet(item)
     connection = sandbox_connection(shop)
     assert sync_connection(connection_id=connection.pk, streams=[stream]).status == SyncRun.Status.OK
     market.add(3)
@@ -125,7 +128,7 @@ def interrupt_then_sync(sandbox, shop, monkeypatch, stream: str, *, page: int) -
 
     run = sync_connection(connection_id=connection.pk, streams=[stream], on_page=answer_between_passes)
     assert run.status == SyncRun.Status.OK
-    return audit_stream(connection, shop, stream)
+    return audit_stream(connection, shop, stream), seen["phase"]
 
 
 @pytest.mark.parametrize("stream", ["wb_feedbacks", "wb_questions"])
@@ -135,12 +138,14 @@ def test_a_pass_interrupted_after_any_page_loses_nothing_at_the_next_complete_sy
     sandbox.state.configure(rate_limits=False)
     monkeypatch.setattr(wb_streams, "PAGE_SIZE", 4)  # a pass of several pages in each phase
     settings.SYNC_FLUSH_RECORDS = 1  # every page with news is written, with its cursor, at once
-    failures = {}
-    for page in range(1, 20):
-        audit = interrupt_then_sync(sandbox, sandbox_shop_factory(), monkeypatch, stream, page=page)
-        if audit is None:
+    failures, phases = {}, set()
+    for page in range(1, 30):
+        result = interrupt_then_sync(sandbox, sandbox_shop_factory(), monkeypatch, stream, page=page)
+        if result is None:
             break  # the pass ended at or before that page: every boundary was tried
+        audit, phase = result
+        phases.add(phase)
         if not clean(audit):
             failures[page] = audit
-    assert page > 4, "too few pages: the test did not reach both phases"
+    assert phases == {"open", "answered"}, "the pass was not stopped in both phases"
     assert not failures, failures
