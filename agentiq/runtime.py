@@ -6,6 +6,7 @@ with no row reads its default. Reads go through the cache; saving or deleting a 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,10 @@ _MISSING = object()
 def runtime_get(key: str) -> Any:
     """The current value of a runtime setting: the stored row, else the registry's default."""
     spec = runtime_spec(key)
-    cached = cache.get(_cache_key(key), _MISSING)
+    try:
+        cached = cache.get(_cache_key(key), _MISSING)
+    except Exception:  # the cache (Redis) is away: the database still answers
+        cached = _MISSING
     if cached is not _MISSING:
         return cached
     from agentiq.models import RuntimeSetting
@@ -114,7 +118,8 @@ def runtime_get(key: str) -> Any:
         except ValidationError:
             # A row that no longer passes validation (e.g. the range tightened) must not break callers.
             value = spec.default
-    cache.set(_cache_key(key), value, CACHE_TTL_SECONDS)
+    with contextlib.suppress(Exception):  # the cache is away (see above): uncached this time
+        cache.set(_cache_key(key), value, CACHE_TTL_SECONDS)
     return value
 
 

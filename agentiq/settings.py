@@ -184,6 +184,10 @@ CELERY_TASK_ROUTES = {
     "integrations.tasks.*": {"queue": "sync"},
     "ai.tasks.*": {"queue": "ai"},
 }
+# A task is acknowledged when it ends, so one a worker was running or had reserved when it was killed with -9
+# is not lost; with Redis it comes back only after the transport's visibility timeout (an hour, kombu's
+# default). The sync does not wait for that: see SYNC_LEASE_SECONDS and SYNC_ENQUEUED_GRACE_SECONDS below,
+# and the late copy finds its connection synced since and does nothing.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -301,6 +305,20 @@ WB_CDN_BASE_URL = env.str(
 )
 OZON_BASE_URL = env.str("OZON_BASE_URL", default=SANDBOX_URL if MARKETPLACE_SANDBOX else "https://api-seller.ozon.ru")
 MARKETPLACE_TIMEOUT_SECONDS = env.float("MARKETPLACE_TIMEOUT_SECONDS", default=15.0)
+
+# --- Sync recovery -------------------------------------------------------------------------
+# A sync holds its connection by a lease it renews every SYNC_LEASE_RENEW_SECONDS, before each marketplace
+# call and with each batch it writes. The longest gap between two renewal chances is one call: the rate
+# limiter's longest wait (10 s) plus MARKETPLACE_TIMEOUT_SECONDS. The lease must outlast that plus a few
+# renewal intervals (60 >= 10 + 15 + 3 x 10), or a live sync could lose its connection to another worker;
+# it is also how long a connection waits after its worker was killed mid-sync.
+SYNC_LEASE_SECONDS = env.float("SYNC_LEASE_SECONDS", default=60.0)
+SYNC_LEASE_RENEW_SECONDS = env.float("SYNC_LEASE_RENEW_SECONDS", default=10.0)
+# A connection queued by the beat sweep whose sync has not started this long after is queued again: its
+# task was lost (broker restarted) or sits reserved by a killed worker (Redis gives it back only after
+# the transport's visibility timeout, an hour). Longer than a beat tick (30 s); a task that runs late
+# after all finds the connection synced since it was queued and does nothing.
+SYNC_ENQUEUED_GRACE_SECONDS = env.float("SYNC_ENQUEUED_GRACE_SECONDS", default=60.0)
 
 # --- E-mail (notices to shop owners, e.g. a WB token about to expire) ---------------------------
 EMAIL_BACKEND = env.str(

@@ -9,12 +9,15 @@ message: headers are never logged and marketplace error texts are scrubbed.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -56,6 +59,22 @@ MAX_ERROR_DETAIL_CHARS = 300
 
 _pools: dict[tuple[int, str], urllib3.PoolManager] = {}
 _pools_lock = threading.Lock()
+
+# Called before each request made by this thread's current work: the sync engine renews its lease there,
+# so even a page that takes many calls (lookups, Ozon chat histories) never outlives the lease.
+_before_request: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "before_marketplace_request", default=None
+)
+
+
+@contextmanager
+def before_each_request(callback: Callable[[], None]) -> Iterator[None]:
+    """Run `callback` before every marketplace request made inside this block (in this thread)."""
+    token = _before_request.set(callback)
+    try:
+        yield
+    finally:
+        _before_request.reset(token)
 
 
 @dataclass
@@ -190,6 +209,9 @@ def request(
     full_url, body = _encode(url, params=params, json_body=json_body, files=files, headers=all_headers)
     attempts = 2 if idempotent else 1
     for attempt in range(attempts):
+        before = _before_request.get()
+        if before is not None:
+            before()
         if bucket is not None:
             bucket.acquire()
         started = time.monotonic()

@@ -5,18 +5,27 @@ The bucket is kept as GCRA (one "theoretical arrival time" per key), which is a 
 (a Lua script on Redis, a lock in-process on the local-memory cache) and sleeps until it comes, so
 processes queue fairly instead of polling. A 429 pushes the slot forward by what the marketplace asked.
 Keys are a hash of the credential, never the credential itself.
+
+When Redis is configured but unreachable (restarting, a network blip), the buckets fall back to this
+process's memory at a fraction of the marketplace's rates (other processes may be sending on the same
+credential and nobody can coordinate with them), the log says so once, and Redis is tried again every
+few seconds: the sync goes on, a little slower, instead of failing every call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from integrations.errors import RateLimited
+
+logger = logging.getLogger(__name__)
 
 # A caller waits at most this long for its slot; beyond that it gets RateLimited and the engine
 # reschedules instead of holding a worker thread.
@@ -53,6 +62,60 @@ return 1
 
 # Without Redis the buckets live in the (per-process) local-memory cache, guarded by one lock.
 _local_lock = threading.Lock()
+
+# While Redis is away: this share of each bucket's rate (and of its burst, at least 1) per process. Four
+# workers on one credential then still stay under the marketplace's limit.
+DEGRADED_RATE_SHARE = 0.25
+# How often one caller tries Redis again while it is away (the others keep to the local buckets meanwhile).
+REDIS_RETRY_SECONDS = 5.0
+REDIS_ERRORS = (RedisError, OSError)
+
+
+class _Outage:
+    """Whether Redis is away for this process, when to try it again, and the buckets kept meanwhile."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down = False
+        self.retry_at = 0.0  # time.monotonic()
+        self.tats: dict[str, float] = {}  # bucket key -> theoretical arrival time (time.time())
+
+    def should_try_redis(self) -> bool:
+        """True when Redis is up, or when this caller is the one to probe it again."""
+        with self.lock:
+            if not self.down:
+                return True
+            now = time.monotonic()
+            if now < self.retry_at:
+                return False
+            self.retry_at = now + REDIS_RETRY_SECONDS
+            return True
+
+    def failed(self, exc: BaseException) -> None:
+        with self.lock:
+            self.retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+            if self.down:
+                return
+            self.down = True
+        logger.warning(
+            "rate limiter: Redis is unreachable (%s); buckets are kept per process at %d%% of the marketplace "
+            "rates until it is back",
+            type(exc).__name__,
+            int(DEGRADED_RATE_SHARE * 100),
+        )
+
+    def recovered(self) -> None:
+        if not self.down:  # the common case: no lock
+            return
+        with self.lock:
+            if not self.down:
+                return
+            self.down = False
+            self.tats.clear()
+        logger.warning("rate limiter: Redis is back; buckets are shared again")
+
+
+_outage = _Outage()
 
 
 def credential_key(*parts: str) -> str:
@@ -104,14 +167,43 @@ class Bucket:
     def reserve(self, *, max_wait: float = MAX_WAIT_SECONDS) -> float:
         """Reserve the next slot and return how many seconds to wait for it. Raises RateLimited if too far."""
         client = _redis()
-        if client is not None:
-            result = _run(
-                client, _ACQUIRE_LUA, self.key, self.interval_us, self.tolerance_us, int(max_wait * 1_000_000)
-            )
-            if result < 0:
-                raise RateLimited(retry_after=(-result - 1) / 1000.0, status=None)
-            return result / 1000.0
-        return self._reserve_local(max_wait)
+        if client is None:
+            return self._reserve_local(max_wait)
+        if _outage.should_try_redis():
+            try:
+                result = _run(
+                    client, _ACQUIRE_LUA, self.key, self.interval_us, self.tolerance_us, int(max_wait * 1_000_000)
+                )
+            except REDIS_ERRORS as exc:
+                _outage.failed(exc)
+            else:
+                _outage.recovered()
+                if result < 0:
+                    raise RateLimited(retry_after=(-result - 1) / 1000.0, status=None)
+                return result / 1000.0
+        return self._reserve_degraded(max_wait)
+
+    @property
+    def degraded(self) -> Bucket:
+        """This bucket as kept by one process while Redis is away."""
+        return Bucket(
+            name=self.name,
+            rate=self.rate * DEGRADED_RATE_SHARE,
+            burst=max(1, int(self.burst * DEGRADED_RATE_SHARE)),
+        )
+
+    def _reserve_degraded(self, max_wait: float) -> float:
+        slow = self.degraded
+        interval = slow.interval_us / 1_000_000
+        tolerance = slow.tolerance_us / 1_000_000
+        now = time.time()
+        with _outage.lock:
+            tat = max(_outage.tats.get(self.key, 0.0), now)
+            wait = max(tat - tolerance - now, 0.0)
+            if wait > max_wait:
+                raise RateLimited(retry_after=wait, status=None)
+            _outage.tats[self.key] = tat + interval
+        return wait
 
     def _reserve_local(self, max_wait: float) -> float:
         now = time.time()
@@ -136,7 +228,17 @@ class Bucket:
         """The marketplace said 429: nobody sharing this credential sends before `retry_after` seconds."""
         client = _redis()
         if client is not None:
-            _run(client, _PUSH_LUA, self.key, int(retry_after * 1_000_000), self.tolerance_us)
+            if _outage.should_try_redis():
+                try:
+                    _run(client, _PUSH_LUA, self.key, int(retry_after * 1_000_000), self.tolerance_us)
+                except REDIS_ERRORS as exc:
+                    _outage.failed(exc)
+                else:
+                    _outage.recovered()
+                    return
+            with _outage.lock:
+                target = time.time() + retry_after + self.degraded.tolerance_us / 1_000_000
+                _outage.tats[self.key] = max(_outage.tats.get(self.key, 0.0), target)
             return
         with _local_lock:
             now = time.time()
@@ -147,6 +249,8 @@ class Bucket:
     def reset(self) -> None:
         client = _redis()
         if client is not None:
+            with _outage.lock:
+                _outage.tats.pop(self.key, None)
             client.delete(self.key)
         else:
             cache.delete(self.key)

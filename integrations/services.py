@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TOKEN_EXPIRY_WARNING = timedelta(days=7)
-ENQUEUED_GRACE = timedelta(minutes=5)
 # Sync history kept for the admin and the seller's "last runs"; older rows are pruned daily.
 SYNC_RUNS_KEPT = timedelta(days=30)
 FAILURE_BACKOFF_BASE_SECONDS = 30.0
@@ -294,15 +294,26 @@ def connection_request_sync(*, connection: Connection) -> None:
     transaction.on_commit(lambda: enqueue_sync(connection.pk))
 
 
+def enqueued_grace() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "SYNC_ENQUEUED_GRACE_SECONDS", 60)))
+
+
 def connections_claim_due(*, now: datetime, limit: int = 50_000) -> list[int]:
-    """Ids of the connections to sync now, each pushed out of the due set so the next beat tick does
-    not queue it again while it waits in the queue. The sync sets the real next time when it ends;
-    a lost task is retried after ENQUEUED_GRACE."""
+    """Ids of the connections to sync now, each pushed out of the due set for the enqueued grace, so the
+    next beat tick does not queue it again while it waits in the queue.
+
+    This is also how the sync recovers from a broker restart or a killed worker, whatever the broker kept:
+    a started sync moves `next_sync_at` to its lease's expiry and the finished one to the real next time,
+    so a connection still due after the grace was never started (its task was lost with the broker, or is
+    reserved by a dead worker) and is queued again; one whose sync died is due when its lease runs out. A
+    task that turns up late anyway (Redis returns a dead worker's reserved tasks after an hour) carries its
+    queue time and does nothing when a sync finished since (`engine.sync_connection(queued_at=...)`).
+    """
     from integrations.selectors import connections_due
 
     ids = list(connections_due(now=now).order_by("next_sync_at").values_list("id", flat=True)[:limit])
     if ids:
-        Connection.objects.filter(pk__in=ids, next_sync_at__lte=now).update(next_sync_at=now + ENQUEUED_GRACE)
+        Connection.objects.filter(pk__in=ids, next_sync_at__lte=now).update(next_sync_at=now + enqueued_grace())
     return ids
 
 

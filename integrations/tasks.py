@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.utils import timezone
@@ -18,19 +18,22 @@ logger = logging.getLogger(__name__)
 @shared_task(name="integrations.tasks.sync_all_sellers", ignore_result=True)
 def sync_all_sellers() -> int:
     """Beat, every 30 s: queue one sync per due connection (backoff respected, never one already running)."""
-    ids = services.connections_claim_due(now=timezone.now())
+    now = timezone.now()
+    ids = services.connections_claim_due(now=now)
     # One producer for the whole batch: thousands of connections are queued every 30 s.
     with sync_connection.app.producer_or_acquire() as producer:
         for connection_id in ids:
-            sync_connection.apply_async(args=[connection_id], producer=producer)
+            sync_connection.apply_async(args=[connection_id], kwargs={"queued_at": now.isoformat()}, producer=producer)
     if ids:
         logger.info("queued %s connection syncs", len(ids))
     return len(ids)
 
 
 @shared_task(name="integrations.tasks.sync_connection", ignore_result=True)
-def sync_connection(connection_id: int) -> int | None:
-    run = engine.sync_connection(connection_id=connection_id)
+def sync_connection(connection_id: int, queued_at: str | None = None) -> int | None:
+    """`queued_at` (ISO, from the beat sweep): skip when a sync finished after it (a late duplicate)."""
+    queued = datetime.fromisoformat(queued_at) if queued_at else None
+    run = engine.sync_connection(connection_id=connection_id, queued_at=queued)
     return run.pk if run is not None else None
 
 

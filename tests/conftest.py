@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from interactions.services.sla import sla_rules_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.redis_server"]
 
 # Property tests store no examples and run against the real database, whose first query may be slow; each
 # test sets its own number of examples. Hypothesis's own caches go to the temp dir, not into the work tree.

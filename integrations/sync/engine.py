@@ -3,7 +3,8 @@
 Each page is upserted together with its stream's cursor in one transaction, so a crash (or a
 killed worker) re-reads from the last saved cursor: nothing is skipped, and the upsert, keyed on
 the marketplace ids, duplicates nothing. A connection is claimed with a conditional UPDATE on
-`sync_lock_until`, so two workers never sync it at once, and the lock expires on its own.
+`sync_lock_until`, so two workers never sync it at once; the sync renews that short lease while it
+runs, and a killed worker's lease runs out within about a minute (integrations/sync/lease.py).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations import services
+from integrations import http, services
 from integrations.enqueue import enqueue_card_refresh
 from integrations.models import Connection, SyncRun
 from integrations.products import with_product_names
 from integrations.sync.lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
-from integrations.sync.streams import fetch_page, streams_for
+from integrations.sync.streams import fetch_page, resume_cursor, streams_for
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,14 @@ class _Run:
             self.failure = error
 
 
+def new_lease(*, connection_id: int) -> Lease:
+    return Lease(
+        connection_id=connection_id,
+        lease=timedelta(seconds=float(_setting("SYNC_LEASE_SECONDS", 60))),
+        renew_every=timedelta(seconds=float(_setting("SYNC_LEASE_RENEW_SECONDS", 10))),
+    )
+
+
 def sync_connection(
     *,
     connection_id: int,
@@ -87,37 +96,44 @@ def sync_connection(
     reset_cursors: bool = False,
     since: datetime | None = None,
     on_page: Callable[[str, Any], None] | None = None,
+    queued_at: datetime | None = None,
 ) -> SyncRun | None:
     """Sync one connection now. Returns None when it is locked by another sync, gone, or may not sync.
 
     `reset_cursors` re-reads each stream from its beginning, or from `since` (a backfill); the upsert
     makes that safe. The streams read `{"since": <unix seconds>}` as "start from this moment".
+    `queued_at` (the beat sweep's tasks): do nothing when a sync has finished since then.
     """
     started_at = timezone.now()
     relax_commit_durability()
-    lease = Lease(connection_id=connection_id, lease=timedelta(seconds=_setting("SYNC_LOCK_SECONDS", 600)))
-    claimed = lease.claim(now=started_at)
+    lease = new_lease(connection_id=connection_id)
+    claimed = lease.claim(now=started_at, not_synced_since=queued_at)
     if claimed is None:
         return None
     connection, stored_cursors = claimed
     run = _Run(started_at=started_at, started_monotonic=time.monotonic())
     try:
-        if connection.credentials_unreadable:
-            _mark_unreadable(connection)
-            lease.release()
-            return None
-        start = ({"since": int(since.timestamp())} if since is not None else {}) if reset_cursors else None
-        _walk_streams(
-            connection, run=run, lease=lease, stored=stored_cursors, streams=streams, start=start, on_page=on_page
-        )
+        with http.before_each_request(lambda: lease.renew(now=timezone.now())):
+            if connection.credentials_unreadable:
+                _mark_unreadable(connection)
+                lease.release()
+                return None
+            start = ({"since": int(since.timestamp())} if since is not None else {}) if reset_cursors else None
+            _walk_streams(
+                connection, run=run, lease=lease, stored=stored_cursors, streams=streams, start=start, on_page=on_page
+            )
+            lease.renew(now=timezone.now())  # the finish below trusts the lease for one more renewal interval
     except LockLost:
-        logger.warning("sync of connection %s lost its lock; stopping", connection_id)
+        logger.warning("sync of connection %s lost its lease; stopping", connection_id)
         return None
     except BaseException:
         lease.release()
         raise
     try:
         return _finish(connection, run=run, lease=lease)
+    except LockLost:
+        logger.warning("sync of connection %s lost its lease before it could finish; nothing recorded", connection_id)
+        return None
     except BaseException:
         lease.release()
         raise
@@ -163,15 +179,22 @@ class _Buffer:
         if self.records:
             # Before the transaction: an Ozon name lookup is a network call.
             self.records = with_product_names(connection=self.connection, records=self.records)
-        lease.keep(now=timezone.now())
-        with transaction.atomic():
-            if self.records:
-                result = upsert_records(connection=self.connection, records=self.records)
-                run.created += result.created
-                run.updated += result.updated
-            for stream, entries in self.quarantined.items():
-                run.quarantined += quarantine_items(self.connection, stream=stream, entries=entries)
-            save_cursors(self.connection.pk, moved)
+        held_until = lease.until
+        try:
+            with transaction.atomic():
+                if self.records:
+                    result = upsert_records(connection=self.connection, records=self.records)
+                    run.created += result.created
+                    run.updated += result.updated
+                for stream, entries in self.quarantined.items():
+                    run.quarantined += quarantine_items(self.connection, stream=stream, entries=entries)
+                save_cursors(self.connection.pk, moved)
+                # Last, so the connection row stays locked only until the commit: nobody can claim it between
+                # this check and the commit, and a sync that lost its lease writes nothing of this batch.
+                lease.renew(now=timezone.now(), force=True)
+        except BaseException:
+            lease.until = held_until  # the renewal rolled back with the batch
+            raise
         self.saved.update(moved)
         for stream in self.cursors:
             run.pending_cursors.pop(stream, None)
@@ -198,7 +221,9 @@ def _walk_streams(
                 _walk_stream(
                     connection,
                     stream=stream,
-                    cursor=dict(start) if start is not None else stored.get(stream, {}),
+                    cursor=dict(start)
+                    if start is not None
+                    else resume_cursor(stream=stream, cursor=stored.get(stream, {})),
                     buffer=buffer,
                     run=run,
                     lease=lease,
@@ -233,8 +258,7 @@ def _flush(buffer: _Buffer, *, run: _Run, lease: Lease, quiet: bool = False) -> 
     try:
         buffer.flush(run=run, lease=lease)
     except LockLost:
-        if not quiet:
-            raise
+        raise  # never quiet: a sync that lost its lease stops (and writes nothing more)
     except Exception as exc:
         logger.exception("sync of connection %s could not write a batch", buffer.connection.pk)
         run.record_error(stream=",".join(buffer.cursors) or "inbox", error=exc)
@@ -264,6 +288,7 @@ def _walk_stream(
     max_pages = _setting("SYNC_MAX_PAGES_PER_STREAM", 200)
     flush_at = _setting("SYNC_FLUSH_RECORDS", 500)
     for _ in range(max_pages):
+        lease.renew(now=timezone.now())
         page = _fetch_page_with_retries(connection, stream=stream, cursor=cursor, run=run)
         run.pages += 1
         run.fetched += len(page.records) + len(page.quarantined)
@@ -357,5 +382,5 @@ def _finish(connection: Connection, *, run: _Run, lease: Lease) -> SyncRun:
 def _refresh_cards_later(nm_ids: list[int]) -> None:
     try:
         enqueue_card_refresh(nm_ids)
-    except Exception:  # product cards are decoration: a broker hiccup must not fail the sync
-        logger.exception("could not queue product card refresh")
+    except Exception as exc:  # product cards are decoration: a broker hiccup must not fail the sync
+        logger.warning("could not queue product card refresh: %s", type(exc).__name__)

@@ -1,9 +1,14 @@
-"""The sync engine's database side: the lease (claim, keep, finish, release), cursors, quarantine.
+"""The sync engine's database side: the lease (claim, renew, finish, release), cursors, quarantine.
 
 Only one sync of a connection runs at a time: the claim succeeds only when `sync_lock_until` is
-empty or past, so a worker that died holding it blocks the connection for one lease at most. The
-claim also returns the row and the stream cursors, so a sync with nothing new costs the database
-little more than the claim and the final bookkeeping.
+empty or past. The lease is short (`settings.SYNC_LEASE_SECONDS`) and the running sync renews it
+every `SYNC_LEASE_RENEW_SECONDS` (before each marketplace call and with each batch it writes), so a
+worker killed mid-sync blocks its connection for about one lease, while a live one keeps it as long
+as it runs. The lease's current expiry is also its owner token: every renewal, write and release is
+conditional on the value this sync last set, so a sync whose lease ran out and was claimed by
+another worker finds out at its next renewal (LockLost) and stops writing. The claim also returns
+the row and the stream cursors, so a sync with nothing new costs the database little more than the
+claim and the final bookkeeping.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection as db
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,17 +28,24 @@ from integrations.models import Connection, QuarantinedItem, SyncCursor, SyncRun
 _relaxed: weakref.WeakSet = weakref.WeakSet()
 
 # The columns a sync reads; the others stay deferred (a sync with nothing new should move little data).
-CLAIM_SQL = (
-    "UPDATE integrations_connection SET sync_lock_until = %s "
+# `next_sync_at` is set to the lease's first expiry: a sync that dies without finishing is due again as
+# soon as its lease runs out (the finish sets the real next time).
+CLAIM_UPDATE_SQL = (
+    "UPDATE integrations_connection SET sync_lock_until = %s, next_sync_at = %s "
     "WHERE id = %s AND is_enabled AND status NOT IN (%s, %s) "
-    "AND (sync_lock_until IS NULL OR sync_lock_until <= %s) "
-    "RETURNING id, seller_id, marketplace, name, wb_token, ozon_client_id, ozon_api_key, account_id, streams, "
+    "AND (sync_lock_until IS NULL OR sync_lock_until <= %s)"
+)
+# A task queued by the beat sweep is stale when a sync finished after it was queued (the sweep queued
+# the connection again because the first task seemed lost, and then both ran): it does nothing.
+CLAIM_NOT_SYNCED_SINCE_SQL = " AND (last_sync_at IS NULL OR last_sync_at <= %s)"
+CLAIM_RETURNING_SQL = (
+    " RETURNING id, seller_id, marketplace, name, wb_token, ozon_client_id, ozon_api_key, account_id, streams, "
     "status, is_enabled, consecutive_failures, token_expires_at"
 )
 # The same, also returning the stream cursors and, when the last run was quiet and recent (started
 # after the last parameter), its streams: the finish then knows whether a quiet run folds into it.
-CLAIM_SQL_POSTGRES = (
-    CLAIM_SQL  # noqa: S608 (constant SQL)
+CLAIM_RETURNING_SQL_POSTGRES = (
+    CLAIM_RETURNING_SQL  # noqa: S608 (constant SQL)
     + ", (SELECT COALESCE(json_object_agg(c.stream, c.value), '{}'::json) "
     "FROM integrations_synccursor c WHERE c.connection_id = integrations_connection.id) AS stored_cursors, "
     "last_run_id, (SELECT r.streams FROM integrations_syncrun r WHERE r.id = integrations_connection.last_run_id "
@@ -74,22 +87,37 @@ def relax_commit_durability() -> None:
 
 
 class Lease:
-    def __init__(self, *, connection_id: int, lease: timedelta) -> None:
+    def __init__(self, *, connection_id: int, lease: timedelta, renew_every: timedelta | None = None) -> None:
         self.connection_id = connection_id
         self.lease = lease
+        self.renew_every = renew_every if renew_every is not None else lease / 2
         self.until: datetime | None = None
         self.quiet_run: tuple[int, list[str]] | None = None  # (id, streams) of a last run a quiet one may fold into
 
-    def claim(self, *, now: datetime) -> tuple[Connection, dict[str, Any]] | None:
-        """The connection and its stored cursors, or None when it is being synced or may not sync."""
+    def claim(
+        self, *, now: datetime, not_synced_since: datetime | None = None
+    ) -> tuple[Connection, dict[str, Any]] | None:
+        """The connection and its stored cursors, or None when it is being synced or may not sync (or, with
+        `not_synced_since`, when a sync has finished since then)."""
         until = now + self.lease
         adapt = db.ops.adapt_datetimefield_value
-        params = [adapt(until), self.connection_id, Connection.Status.INVALID, Connection.Status.DISABLED, adapt(now)]
+        params = [
+            adapt(until),
+            adapt(until),
+            self.connection_id,
+            Connection.Status.INVALID,
+            Connection.Status.DISABLED,
+            adapt(now),
+        ]
+        sql = CLAIM_UPDATE_SQL
+        if not_synced_since is not None:
+            sql += CLAIM_NOT_SYNCED_SINCE_SQL
+            params.append(adapt(not_synced_since))
         if db.vendor == "postgresql":
-            sql = CLAIM_SQL_POSTGRES
+            sql += CLAIM_RETURNING_SQL_POSTGRES
             params.append(adapt(now - QUIET_RUNS_FOLD_WINDOW))
         else:
-            sql = CLAIM_SQL
+            sql += CLAIM_RETURNING_SQL
         rows = list(Connection.objects.raw(sql, params))
         if not rows:
             return None
@@ -105,10 +133,11 @@ class Lease:
             stored = dict(SyncCursor.objects.filter(connection_id=connection.pk).values_list("stream", "value"))
         return connection, stored
 
-    def keep(self, *, now: datetime) -> None:
-        """Extend the lease when half of it is gone (long backfills), or notice we lost it."""
-        assert self.until is not None
-        if self.until - now > self.lease / 2:
+    def renew(self, *, now: datetime, force: bool = False) -> None:
+        """The heartbeat: push the lease out again once `renew_every` has passed since the last renewal (or
+        now, with `force`). Raises LockLost when the lease is no longer ours (it ran out and was claimed, or
+        new credentials took it away). A no-op once the lease is finished or released."""
+        if self.until is None or (not force and self.until - now > self.lease - self.renew_every):
             return
         until = now + self.lease
         if not Connection.objects.filter(pk=self.connection_id, sync_lock_until=self.until).update(
@@ -126,15 +155,20 @@ class Lease:
         less than QUIET_RUNS_FOLD_WINDOW ago and read the same streams: a shop with nothing new then
         adds one row an hour, not one every 30 seconds. On PostgreSQL all of it is one statement
         (data-modifying CTEs), so a sync with nothing new costs two round trips, the claim and this.
+        Every part of it is conditional on the lease still being ours (LockLost otherwise: nothing written).
         """
         if db.vendor != "postgresql":
             self._finish_portable(run=run, connection_fields=connection_fields, cursors=cursors, now=now)
             return
         quote = db.ops.quote_name
+        # The lease, locked until the statement commits: every part below writes only if it is still ours.
+        parts = ["lk AS (SELECT id FROM integrations_connection WHERE id = %s AND sync_lock_until = %s FOR UPDATE)"]
+        params: list[Any] = [self.connection_id, db.ops.adapt_datetimefield_value(self.until)]
         # Only placeholders and column names from the models go into this SQL, never values.
-        parts, params = [], []
         if cursors:
-            sql, cursor_params = _cursors_upsert(self.connection_id, cursors, now=now)
+            sql, cursor_params = _cursors_upsert(
+                self.connection_id, cursors, now=now, only_if="EXISTS (SELECT 1 FROM lk)"
+            )
             parts.append(f"cur AS ({sql})")
             params += cursor_params
         assignments = ["sync_lock_until = NULL"]
@@ -142,14 +176,14 @@ class Lease:
             run.pk = self.quiet_run[0]
             parts.append(
                 "run AS (UPDATE integrations_syncrun SET repeats = repeats + 1, finished_at = %s, duration_ms = %s "
-                "WHERE id = %s RETURNING id)"
+                "WHERE id = %s AND EXISTS (SELECT 1 FROM lk) RETURNING id)"
             )
             params += [db.ops.adapt_datetimefield_value(run.finished_at), run.duration_ms, run.pk]
         else:
             run_fields = [f for f in SyncRun._meta.concrete_fields if not f.primary_key]
             parts.append(
                 f"run AS (INSERT INTO integrations_syncrun ({', '.join(quote(f.column) for f in run_fields)}) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * len(run_fields))}) RETURNING id)"
+                f"SELECT {', '.join(['%s'] * len(run_fields))} WHERE EXISTS (SELECT 1 FROM lk) RETURNING id)"
             )
             params += [f.get_db_prep_save(getattr(run, f.attname), connection=db) for f in run_fields]
             assignments.append("last_run_id = (SELECT id FROM run)")
@@ -159,17 +193,22 @@ class Lease:
             params.append(field.get_db_prep_save(value, connection=db))
         parts.append(
             f"upd AS (UPDATE integrations_connection SET {', '.join(assignments)} "  # noqa: S608
-            "WHERE id = %s AND sync_lock_until = %s)"
+            "WHERE id = (SELECT id FROM lk))"
         )
-        params += [self.connection_id, db.ops.adapt_datetimefield_value(self.until)]
         with db.cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM run", params)  # noqa: S608 (placeholders only)
-            row = cursor.fetchone()
+            cursor.execute(
+                f"WITH {', '.join(parts)} SELECT (SELECT id FROM run), EXISTS (SELECT 1 FROM lk)",  # noqa: S608
+                params,
+            )
+            run_id, ours = cursor.fetchone()
         self.until = None
-        if row is None:  # the quiet run to fold into was deleted meanwhile (admin): this one goes unrecorded
+        if not ours:
+            run.pk = None
+            raise LockLost
+        if run_id is None:  # the quiet run to fold into was deleted meanwhile (admin): this one goes unrecorded
             run.pk = None
             return
-        run.pk = row[0]
+        run.pk = run_id
         run._state.adding = False
         run._state.db = db.alias
 
@@ -177,6 +216,19 @@ class Lease:
         self, *, run: SyncRun, connection_fields: dict[str, Any], cursors: dict[str, dict], now: datetime
     ) -> None:
         """The same as `finish` in several statements, for SQLite (the claim told nothing of the last run)."""
+        with transaction.atomic():
+            # First: on SQLite the transaction holds the database's write lock from here to the commit.
+            if not Connection.objects.filter(pk=self.connection_id, sync_lock_until=self.until).update(
+                sync_lock_until=self.until
+            ):
+                self.until = None
+                run.pk = None
+                raise LockLost
+            self._finish_portable_writes(run=run, connection_fields=connection_fields, cursors=cursors, now=now)
+
+    def _finish_portable_writes(
+        self, *, run: SyncRun, connection_fields: dict[str, Any], cursors: dict[str, dict], now: datetime
+    ) -> None:
         fold_after = now - QUIET_RUNS_FOLD_WINDOW
         save_cursors(self.connection_id, cursors, now=now)
         last = None
@@ -223,13 +275,19 @@ def save_cursors(connection_id: int, cursors: dict[str, dict], *, now: datetime 
         cursor.execute(sql, params)
 
 
-def _cursors_upsert(connection_id: int, cursors: dict[str, dict], *, now: datetime) -> tuple[str, list[Any]]:
-    rows = ", ".join(["(%s, %s, %s::jsonb, %s)"] * len(cursors))
+def _cursors_upsert(
+    connection_id: int, cursors: dict[str, dict], *, now: datetime, only_if: str | None = None
+) -> tuple[str, list[Any]]:
+    """One INSERT ... ON CONFLICT for the cursors; `only_if` (constant SQL) makes it conditional."""
+    rows = ", ".join(["(%s::bigint, %s::varchar, %s::jsonb, %s::timestamptz)"] * len(cursors))
     params: list[Any] = []
     for stream, value in cursors.items():
         params += [connection_id, stream, json.dumps(value), now]
+    source = f"VALUES {rows}"
+    if only_if is not None:
+        source = f"SELECT * FROM ({source}) AS v WHERE {only_if}"  # noqa: S608 (constant SQL)
     sql = (
-        f"INSERT INTO integrations_synccursor (connection_id, stream, value, updated_at) VALUES {rows} "  # noqa: S608
+        f"INSERT INTO integrations_synccursor (connection_id, stream, value, updated_at) {source} "
         "ON CONFLICT (connection_id, stream) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at"
     )
     return sql, params

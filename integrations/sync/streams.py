@@ -38,6 +38,13 @@ def streams_for(connection: Any, wanted: list[str] | None = None) -> list[str]:
     return names
 
 
+def resume_cursor(*, stream: str, cursor: dict) -> dict:
+    """The cursor a new sync starts `stream` from, given the one saved by the last sync that read it."""
+    if stream in (WB_FEEDBACKS, WB_QUESTIONS):
+        return wb_streams.resume_list_cursor(dict(cursor or {}))
+    return dict(cursor or {})
+
+
 def fetch_page(connection: Any, *, stream: str, cursor: dict) -> StreamPage:
     """Read the next page of `stream` for `connection` from `cursor`. Raises integrations.errors on failure."""
     readers = {

@@ -7,10 +7,20 @@ another past us. A pass reads the unanswered list in full (it is short: sellers 
 list from the newest answered item seen before (minus an overlap). Items that left the unanswered list since
 the last pass were answered somewhere: we look them up. Ids already delivered are remembered in the cursor,
 so a re-sync with nothing new costs two requests and no records.
+
+A pass may be cut anywhere (a fault past its retries, a killed worker, the page cap) and resumed by a later
+sync from its saved cursor. Two rules keep that from losing anything:
+- the answered mark never moves past the moment the unanswered list was last read in full (`open_at`): an
+  item created after that moment and answered later was never seen unanswered, so the answered phase must
+  still reach back to it;
+- a sync that resumes a pass (`resume_list_cursor`) finishes it, then reads one whole pass more: the first
+  half of the resumed pass is as old as the interruption, and whatever arrived or was answered meanwhile must
+  be in the inbox when this sync ends, not one sync later.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +87,8 @@ def _read_list(
     recent_now: dict[str, int] = dict(cursor.get("recent_now") or {})
     boundary = set(cursor.get("boundary") or [])
     pass_max = int(cursor.get("pass_max") or 0)
+    open_at = int(cursor.get("open_at") or 0)
+    resumed = {"resumed": True} if cursor.get("resumed") else {}
 
     page = StreamPage(requests=1)
     items = list_items(is_answered=phase == ANSWERED, take=PAGE_SIZE, skip=skip, date_from=page_from or None)
@@ -114,7 +126,7 @@ def _read_list(
         if seen_this_page:
             pass_max = max(pass_max, *seen_this_page.values())
         recent_now.update(seen_this_page)
-        recent_now = {k: v for k, v in recent_now.items() if v >= pass_max - OVERLAP_SECONDS}
+        recent_now = {k: v for k, v in recent_now.items() if v >= _capped(pass_max, open_at) - OVERLAP_SECONDS}
 
     if len(items) >= PAGE_SIZE:
         # More to read in this phase: move the time window, or the offset inside a crowded second.
@@ -160,24 +172,39 @@ def _read_list(
             start = min(start, *gone.values())
         page.cursor = {
             **_base(cursor),
+            **resumed,
             "phase": ANSWERED,
             "from": start,
             "skip": 0,
             "open": _cap(open_now, MAX_OPEN_IDS),
             "recent_now": looked_up,
             "pass_max": mark,
+            # Our clock, not the marketplace's: the overlap covers the difference.
+            "open_at": int(time.time()),
         }
         return page
 
-    new_mark = max(mark, pass_max)
+    new_mark = _capped(max(mark, pass_max), open_at)
     page.cursor = {
         **_base(cursor),
         "phase": OPEN,
         "mark": new_mark,
         "recent": sorted(k for k, v in recent_now.items() if v >= new_mark - OVERLAP_SECONDS),
     }
-    page.done = True
+    page.done = not resumed
     return page
+
+
+def _capped(mark: int, open_at: int) -> int:
+    """The answered mark, never past the last full read of the unanswered list (0: not known, no cap)."""
+    return min(mark, open_at) if open_at else mark
+
+
+def resume_list_cursor(cursor: dict) -> dict:
+    """The cursor a new sync starts a feedbacks or questions stream from: a pass an earlier sync began and did
+    not finish is marked, so that this sync reads a whole pass after it (see the module's docstring)."""
+    in_pass = cursor.get("phase") == ANSWERED or "open_now" in cursor
+    return {**cursor, "resumed": True} if in_pass and not cursor.get("resumed") else cursor
 
 
 def _base(cursor: dict) -> dict:
@@ -266,4 +293,4 @@ def read_chats(connection: Any, *, cursor: dict) -> StreamPage:
     return page
 
 
-__all__ = ["QuarantineEntry", "read_chats", "read_feedbacks", "read_questions"]
+__all__ = ["QuarantineEntry", "read_chats", "read_feedbacks", "read_questions", "resume_list_cursor"]

@@ -161,3 +161,83 @@ def test_a_base_token_gets_wbs_hourly_budget_and_waits_without_calling(sandbox, 
         feedbacks.count_unanswered(auth)
     assert info.value.retry_after > 600  # about 12 minutes until WB allows the next one
     assert sandbox.state.stats()["requests"] == before  # refused here, not by a 429 from WB
+
+
+# --- Redis away -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limiter_on_own_redis(own_redis, settings, monkeypatch):
+    """The cache (and so the limiter) on a redis-server of this test's own, which it may stop."""
+    from integrations import ratelimit
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": own_redis.url(),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    monkeypatch.setattr(ratelimit, "_outage", ratelimit._Outage())
+    monkeypatch.setattr(ratelimit, "REDIS_RETRY_SECONDS", 0.2)
+    return own_redis
+
+
+def outage_messages(caplog, word: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "integrations.ratelimit" and word in r.getMessage()]
+
+
+def test_while_redis_is_down_the_bucket_holds_per_process_at_a_lower_rate(limiter_on_own_redis, caplog):
+    from django_redis import get_redis_connection
+
+    bucket = fresh_bucket(rate=20.0, burst=4)
+    assert bucket.reserve() == 0.0
+    assert get_redis_connection("default").exists(bucket.key)
+
+    limiter_on_own_redis.stop()
+    waits = [bucket.reserve() for _ in range(4)]
+
+    # A quarter of the rate (5/s) and of the burst (1): one slot every 200 ms, kept in this process.
+    assert waits[0] == pytest.approx(0.0, abs=0.01)
+    assert waits[1:] == pytest.approx([0.2, 0.4, 0.6], abs=0.03)
+    bucket.push_back(2.0)
+    assert bucket.reserve() >= 1.9
+    assert len(outage_messages(caplog, "unreachable")) == 1
+
+    limiter_on_own_redis.start()
+    time.sleep(0.25)  # past the retry interval: the next caller tries Redis again
+    assert bucket.reserve() == 0.0  # Redis came back empty: a full bucket
+    assert get_redis_connection("default").exists(bucket.key)
+    assert len(outage_messages(caplog, "Redis is back")) == 1
+    assert len(outage_messages(caplog, "unreachable")) == 1
+
+
+@pytest.mark.django_db
+def test_a_sync_goes_on_when_redis_goes_away_in_the_middle(limiter_on_own_redis, sandbox, sandbox_shop, caplog):
+    import logging
+
+    from integrations.models import SyncRun
+    from integrations.sync.engine import sync_connection
+    from integrations.sync.truth_audit import audit_connection
+    from tests.factories import sandbox_connection
+
+    sandbox.state.configure(rate_limits=False)
+    sandbox_shop.add_traffic(reviews=3, questions=3, chats=2, chat_messages=4, marketplace="wb")
+    connection = sandbox_connection(sandbox_shop)
+
+    def redis_dies(stream, page):
+        if limiter_on_own_redis.process is not None:
+            limiter_on_own_redis.stop()
+
+    with caplog.at_level(logging.INFO):
+        run = sync_connection(connection_id=connection.pk, on_page=redis_dies)
+
+    assert run.status == SyncRun.Status.OK, run.errors
+    assert run.errors == []
+    assert audit_connection(connection=connection, truth=sandbox_shop.truth()).ok
+    assert len(outage_messages(caplog, "unreachable")) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 
 from integrations import tasks
 from integrations.models import Connection
 from tests.factories import ConnectionFactory, UserFactory
+from tests.processes import child_env
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
@@ -141,3 +152,120 @@ def test_prune_sync_runs_keeps_recent_history_and_every_last_run():
     assert tasks.prune_sync_runs() == len(stale)
     assert set(SyncRun.objects.values_list("pk", flat=True)) == {quiet_last.pk, recent.pk}
     assert tasks.prune_sync_runs() == 0
+
+
+# --- Recovery: lost tasks, late duplicates, a broker restart -----------------------------------
+
+
+@pytest.mark.django_db
+def test_a_queued_connection_whose_sync_never_started_is_queued_again_after_the_grace(settings):
+    from integrations.services import connections_claim_due
+
+    settings.SYNC_ENQUEUED_GRACE_SECONDS = 60
+    now = timezone.now()
+    connection = ConnectionFactory(next_sync_at=now)
+
+    assert connections_claim_due(now=now) == [connection.pk]
+    # Its task is lost (the broker restarted, or a killed worker had reserved it): nothing starts it.
+    assert connections_claim_due(now=now + timedelta(seconds=30)) == []
+    assert connections_claim_due(now=now + timedelta(seconds=61)) == [connection.pk]
+
+
+@pytest.mark.django_db
+def test_a_late_duplicate_of_a_sync_task_does_nothing(sandbox, sandbox_shop, eager_tasks):
+    from integrations.models import SyncRun
+    from tests.factories import sandbox_connection
+
+    sandbox.state.configure(rate_limits=False)
+    connection = sandbox_connection(sandbox_shop)
+    queued_at = timezone.now().isoformat()
+
+    first = tasks.sync_connection(connection.pk, queued_at=queued_at)
+    # The sweep queued it again meanwhile, thinking the first task lost; that copy turns up now.
+    duplicate = tasks.sync_connection(connection.pk, queued_at=queued_at)
+    asked_by_the_seller = tasks.sync_connection(connection.pk)
+
+    assert first is not None
+    assert duplicate is None
+    assert asked_by_the_seller is not None
+    assert SyncRun.objects.filter(connection=connection).count() == 2
+
+
+TICK = """
+import django
+django.setup()
+from integrations.tasks import sync_all_sellers
+print(sync_all_sellers())
+"""
+
+
+@pytest.mark.skipif(
+    not django_settings.IS_POSTGRES, reason="beat and the worker run in other processes: they need a shared database"
+)
+@pytest.mark.django_db(transaction=True)
+def test_syncs_queued_just_before_a_broker_restart_run_soon_after_it(
+    sandbox, sandbox_shop_factory, own_redis, tmp_path
+):
+    """Beat queues three syncs; the broker restarts and loses them; a worker comes up. The sweep queues them
+    again once the (short, for the test) grace is over, and the worker syncs all three."""
+    from integrations.models import SyncRun
+    from tests.factories import sandbox_connection
+
+    sandbox.state.configure(rate_limits=False)
+    grace = 2.0
+    connections = [sandbox_connection(sandbox_shop_factory(), next_sync_at=timezone.now()) for _ in range(3)]
+    env = child_env(sandbox.url, REDIS_URL=own_redis.url(), SYNC_ENQUEUED_GRACE_SECONDS=grace)
+    broker = redis.Redis.from_url(own_redis.url())
+
+    assert tick(env) == 3
+    assert broker.llen("sync") == 3
+    own_redis.restart()  # no persistence: the three messages are gone
+    restarted = time.monotonic()
+    assert broker.llen("sync") == 0
+
+    worker = start_worker(env, tmp_path)
+    try:
+        assert tick(env) == 0  # still within the grace: they might be on their way
+        time.sleep(max(0.0, grace - (time.monotonic() - restarted)) + 0.1)
+        assert tick(env) == 3
+        deadline = time.monotonic() + 60
+        while SyncRun.objects.filter(connection__in=connections).count() < 3:
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+            time.sleep(0.2)
+    finally:
+        stop_worker(worker)
+    assert SyncRun.objects.filter(connection__in=connections, status=SyncRun.Status.OK).count() == 3
+
+
+def tick(env: dict[str, str]) -> int:
+    """One beat tick of `sync_all_sellers`, run as beat would: in its own process, on the test's broker."""
+    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", TICK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    return int(result.stdout.split()[-1])
+
+
+def start_worker(env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
+    log = (tmp_path / "worker.log").open("w")
+    return subprocess.Popen(  # noqa: S603 (our own celery)
+        [
+            str(Path(sys.executable).parent / "celery"), "-A", "agentiq", "worker", "-Q", "sync", "--pool", "threads",
+            "--concurrency", "2", "-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+            "--without-heartbeat", "--loglevel", "INFO", "--pidfile", str(tmp_path / "worker.pid"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
