@@ -27,7 +27,6 @@ from integrations.models import Connection, QuarantinedItem, SyncCursor, SyncRun
 
 _relaxed: weakref.WeakSet = weakref.WeakSet()
 
-# The columns a sync reads; the others stay deferred (a sync with nothing new should move little data).
 # `next_sync_at` is set to the lease's first expiry: a sync that dies without finishing is due again as
 # soon as its lease runs out (the finish sets the real next time).
 CLAIM_UPDATE_SQL = (
@@ -38,6 +37,7 @@ CLAIM_UPDATE_SQL = (
 # A task queued by the beat sweep is stale when a sync finished after it was queued (the sweep queued
 # the connection again because the first task seemed lost, and then both ran): it does nothing.
 CLAIM_NOT_SYNCED_SINCE_SQL = " AND (last_sync_at IS NULL OR last_sync_at <= %s)"
+# The columns a sync reads; the others stay deferred (a sync with nothing new should move little data).
 CLAIM_RETURNING_SQL = (
     " RETURNING id, seller_id, marketplace, name, wb_token, ozon_client_id, ozon_api_key, account_id, streams, "
     "status, is_enabled, consecutive_failures, token_expires_at"
