@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from agentiq.errors import NotFound
 from interactions.models import Customer, Interaction, InteractionEvent, Message
+from interactions.selectors.inbox import LIST_VALUES
 from interactions.selectors.links import interaction_links
 
 DETAIL_EVENTS_LIMIT = 200
@@ -37,29 +38,9 @@ _CUSTOMER_FIELDS = (
     "tags",
 )
 _CUSTOMER_BRIEF_FIELDS = ("id", "name", "external_id", "marketplace")
+# A list row's own columns (the detail extends the list row), plus what only the detail shows.
 _INTERACTION_FIELDS = (
-    "id",
-    "kind",
-    "marketplace",
-    "connection_id",
-    "external_id",
-    "status",
-    "needs_response",
-    "priority",
-    "intent",
-    "sentiment",
-    "rating",
-    "sla_state",
-    "first_response_due_at",
-    "first_responded_at",
-    "is_read",
-    "product_id",
-    "product_name",
-    "author_name",
-    "created_at",
-    "last_message_at",
-    "last_buyer_message_at",
-    "closed_at",
+    *(name for name in LIST_VALUES if "__" not in name and not name.endswith("_rank")),
     "ai_summary",
     "ai_analyzed_at",
     "draft_text",
