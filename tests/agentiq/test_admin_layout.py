@@ -3,7 +3,6 @@ gets no page-wide sideways scroll. Checked in headless Chromium (skipped where i
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,23 +10,15 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import Connection
+from tests.browser import CHROMIUM, NO_CHROMIUM, launch_chromium
 from tests.factories import ConnectionFactory, InteractionFactory, MessageFactory, SellerFactory
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not shutil.which(CHROMIUM):
-    pytest.skip("no Chromium on this machine", allow_module_level=True)
+if CHROMIUM is None:
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LONG_TEXT = (
     "Здравствуйте! Заказывала комплект постельного белья, пришёл другой размер и цвет, упаковка порвана. "
     "Как оформить возврат и когда вернутся деньги?"
@@ -64,7 +55,7 @@ def browser(staff_session) -> Iterator[object]:
     # Set up after the rows and the session: while Playwright's loop runs, Django would hand this thread a
     # second database connection (asgiref treats it as async) that no teardown closes.
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
