@@ -84,27 +84,12 @@ def find_sent_reply(
     context = reply_context or {}
     wanted = _same_text_key(text)
     since = since - CLOCK_SLACK
-    if connection.marketplace == "wb":
-        return _wb_find(
-            connection,
-            kind=kind,
-            external_id=external_id,
-            context=context,
-            wanted=wanted,
-            since=since,
-            replaces=replaces,
-        )
-    if connection.marketplace == "ozon":
-        return _ozon_find(
-            connection,
-            kind=kind,
-            external_id=external_id,
-            context=context,
-            wanted=wanted,
-            since=since,
-            replaces=replaces,
-        )
-    raise PermanentError("Неизвестный маркетплейс.", code="unknown_marketplace")
+    find = {"wb": _wb_find, "ozon": _ozon_find}.get(connection.marketplace)
+    if find is None:
+        raise PermanentError("Неизвестный маркетплейс.", code="unknown_marketplace")
+    return find(
+        connection, kind=kind, external_id=external_id, context=context, wanted=wanted, since=since, replaces=replaces
+    )
 
 
 def _same_text_key(text: str) -> str:
