@@ -144,7 +144,7 @@ def load(*, rows: int, shops: int) -> dict[str, float]:
         "id, seller_id, connection_id, marketplace, kind, external_id, customer_id, product_id, product_name, rating, "
         "status, needs_response, priority, intent, sentiment, ai_summary, draft_text, first_response_due_at, "
         "first_responded_at, sla_state, assigned_to_id, is_read, created_at, last_message_at, last_buyer_message_at, "
-        "closed_at, reply_context, raw, search_text, inserted_at, updated_at"
+        "closed_at, reply_context, raw, search_text, inserted_at, updated_at, author_name"
     )
     message_cols = (
         "id, interaction_id, seller_id, direction, author, author_user_id, text, attachments, external_id, created_at, "
@@ -266,6 +266,7 @@ def load(*, rows: int, shops: int) -> dict[str, float]:
                             f"{product_name} {cust_name} {text} {reply}".strip(),
                             created,
                             last_message,
+                            cust_name,
                         )
                     )
                     message_id += 1
