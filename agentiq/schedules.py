@@ -45,6 +45,20 @@ SCHEDULES: tuple[Schedule, ...] = (
         "Доставляет ответы, ожидающие отправки на маркетплейс.",
     ),
     Schedule(
+        "check_sla_escalation",
+        "interactions.tasks.check_sla_escalation",
+        5 * 60,
+        "default",
+        "Отмечает «скоро срок» и просроченные обращения, выполняет шаги эскалации.",
+    ),
+    Schedule(
+        "auto_close_inactive_chats",
+        "interactions.tasks.auto_close_inactive_chats",
+        24 * 3600,
+        "default",
+        "Закрывает чаты без активности дольше auto_close_days, где последним писал продавец.",
+    ),
+    Schedule(
         "notify_expiring_tokens",
         "integrations.tasks.notify_expiring_tokens",
         24 * 3600,

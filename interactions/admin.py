@@ -19,7 +19,6 @@ from interactions.models import (
     InteractionLink,
     Message,
     ReplyTemplate,
-    SLARule,
 )
 
 PREVIEW_CHARS = 90
@@ -40,30 +39,6 @@ class ReadOnlyAdmin(RussianModelAdmin):
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(SLARule)
-class SLARuleAdmin(RussianModelAdmin):
-    list_display = (
-        "name",
-        "seller",
-        "marketplace",
-        "kind",
-        "priority",
-        "target_minutes",
-        "deadline_minutes",
-        "escalate_after_minutes",
-        "is_active",
-    )
-    list_filter = ("is_active", "marketplace", "kind", "priority")
-    list_editable = ("target_minutes", "deadline_minutes", "escalate_after_minutes", "is_active")
-    search_fields = ("name", "seller__name")
-    autocomplete_fields = ("seller",)
-    fieldsets = (
-        (None, {"fields": ("name", "is_active")}),
-        ("К чему относится", {"fields": ("seller", "marketplace", "kind", "priority")}),
-        ("Сроки", {"fields": ("target_minutes", "deadline_minutes", "escalate_after_minutes")}),
-    )
 
 
 class MessageInline(admin.TabularInline):
@@ -282,3 +257,7 @@ class InteractionLinkAdmin(ReadOnlyAdmin):
     search_fields = ("seller__name",)
     raw_id_fields = ("a", "b", "decided_by")
     list_select_related = ("seller", "a", "b", "decided_by")
+
+
+# The SLA's pages (rules, calendars, measurements) live beside these.
+from interactions import admin_sla  # noqa: E402, F401

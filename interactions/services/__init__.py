@@ -2,6 +2,7 @@
 `product_names_fill` for product names learned after an item arrived."""
 
 from interactions.services.customers import customer_update
+from interactions.services.cycles import clock_repick, clock_restart, cycle_build
 from interactions.services.events import event_build, event_record
 from interactions.services.lifecycle import (
     BULK_ACTIONS,
@@ -24,21 +25,34 @@ from interactions.services.replies import (
     reply_mark_sent,
     reply_validate,
 )
-from interactions.services.sla import sla_deadline_for, sla_rule_for, sla_rules_for_seller, sla_state_at
+from interactions.services.sla import (
+    facts_of,
+    sla_clock,
+    sla_rule_for,
+    sla_rule_reason,
+    sla_rules_for_seller,
+    sla_state_at,
+)
 from interactions.services.templates import reply_template_save
 from interactions.services.upsert import customer_key, default_priority, normalize_text, upsert_records
+from interactions.services.working_time import WorkingTime, working_time_for
 
 __all__ = [
     "BULK_ACTIONS",
     "REPLY_LENGTH_LIMITS",
+    "WorkingTime",
     "assign",
     "bulk_apply",
+    "clock_repick",
+    "clock_restart",
     "close",
     "customer_key",
     "customer_update",
+    "cycle_build",
     "default_priority",
     "event_build",
     "event_record",
+    "facts_of",
     "link_decide",
     "mark_read",
     "normalize_text",
@@ -53,9 +67,11 @@ __all__ = [
     "set_draft",
     "set_priority",
     "set_status",
-    "sla_deadline_for",
+    "sla_clock",
     "sla_rule_for",
+    "sla_rule_reason",
     "sla_rules_for_seller",
     "sla_state_at",
     "upsert_records",
+    "working_time_for",
 ]

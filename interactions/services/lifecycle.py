@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from interactions.models import Interaction, InteractionEvent, Priority, SLAState, Status
+from interactions.models import CycleOutcome, Interaction, InteractionEvent, Priority, ResponseCycle, SLAState, Status
+from interactions.services.cycles import clock_repick, cycle_build
 from interactions.services.events import event_build, event_record, events_record_bulk
-from interactions.services.sla import sla_deadline_for, sla_rules_for_seller, sla_state_at
+from interactions.services.sla import CLOCK_FIELDS, clock_stop
 
 Event = InteractionEvent.Kind
 
@@ -50,11 +51,15 @@ def close(*, interaction: Interaction, actor: Any = None, auto: bool = False) ->
     now = timezone.now()
     with transaction.atomic():
         previous = interaction.status
+        if interaction.needs_response:
+            cycle = cycle_build(interaction, ended_at=now, outcome=CycleOutcome.CLOSED)
+            if cycle is not None:
+                cycle.save()
         interaction.status = Status.CLOSED
         interaction.closed_at = now
         interaction.needs_response = False
-        interaction.sla_state = SLAState.OK
-        _save(interaction, ["status", "closed_at", "needs_response", "sla_state"])
+        clock_stop(interaction)
+        _save(interaction, ["status", "closed_at", "needs_response", "sla_state", "sla_next_escalation_at"])
         event_record(
             interaction=interaction,
             kind=Event.AUTO_CLOSED if auto else Event.CLOSED,
@@ -99,19 +104,9 @@ def set_priority(*, interaction: Interaction, priority: str, actor: Any = None) 
         previous = interaction.priority
         interaction.priority = priority
         fields = ["priority"]
-        if interaction.needs_response and interaction.first_responded_at is None:
-            # The deadline follows the tier while nobody has answered yet.
-            times = sla_deadline_for(
-                rules=sla_rules_for_seller(seller_id=interaction.seller_id),
-                seller_id=interaction.seller_id,
-                marketplace=interaction.marketplace,
-                kind=interaction.kind,
-                priority=priority,
-                start=interaction.last_buyer_message_at or interaction.created_at,
-            )
-            interaction.first_response_due_at = times.due_at if times else None
-            interaction.sla_state = sla_state_at(times=times, now=timezone.now())
-            fields += ["first_response_due_at", "sla_state"]
+        # A running wait follows the new tier: same start, the rule re-picked.
+        if clock_repick(interaction, now=timezone.now()):
+            fields += list(CLOCK_FIELDS)
         _save(interaction, fields)
         event_record(
             interaction=interaction, kind=Event.PRIORITY_CHANGED, actor=actor, data={"from": previous, "to": priority}
@@ -162,7 +157,13 @@ def bulk_apply(
     with transaction.atomic():
         if action == "close":
             targets = rows.exclude(status=Status.CLOSED)
-            update = {"status": Status.CLOSED, "closed_at": now, "needs_response": False, "sla_state": SLAState.OK}
+            update = {
+                "status": Status.CLOSED,
+                "closed_at": now,
+                "needs_response": False,
+                "sla_state": SLAState.OK,
+                "sla_next_escalation_at": None,
+            }
             kind, data = Event.CLOSED, {"bulk": True}
         elif action == "reopen":
             targets = rows.filter(status=Status.CLOSED)
@@ -183,6 +184,10 @@ def bulk_apply(
             return 0
         if action == "mark_read":
             Interaction.objects.filter(pk__in=ids, status=Status.NEW).update(status=Status.OPEN, updated_at=now)
+        if action == "close":
+            waiting = Interaction.objects.filter(pk__in=ids, needs_response=True, sla_started_at__isnull=False)
+            cycles = [cycle_build(i, ended_at=now, outcome=CycleOutcome.CLOSED) for i in waiting]
+            ResponseCycle.objects.bulk_create([c for c in cycles if c is not None])
         Interaction.objects.filter(pk__in=ids).update(**update, updated_at=now)
         events_record_bulk(
             [

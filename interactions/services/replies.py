@@ -14,6 +14,7 @@ from django.utils import timezone
 from agentiq.errors import ApplicationError, Conflict
 from interactions.models import (
     Author,
+    CycleOutcome,
     DeliveryState,
     Direction,
     Interaction,
@@ -21,10 +22,11 @@ from interactions.models import (
     Kind,
     Marketplace,
     Message,
-    SLAState,
     Status,
 )
+from interactions.services.cycles import cycle_build
 from interactions.services.events import event_record
+from interactions.services.sla import asks_buyer, clock_stop
 
 logger = logging.getLogger(__name__)
 
@@ -147,19 +149,25 @@ def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
             edit_of=edit_of,
         )
         locked.first_responded_at = locked.first_responded_at or now
+        if locked.needs_response:
+            cycle = cycle_build(locked, ended_at=now, outcome=CycleOutcome.RESPONDED, responder_id=user.pk)
+            if cycle is not None:
+                cycle.save()
         locked.needs_response = False
-        locked.sla_state = SLAState.OK
         locked.is_read = True
         locked.last_message_at = now
         if locked.kind == Kind.CHAT:
             locked.status = Status.WAITING
         elif locked.status == Status.NEW:
             locked.status = Status.OPEN
+        # A question to the buyer pauses the clock until they answer (their message starts a fresh one).
+        clock_stop(locked, paused=locked.kind == Kind.CHAT and asks_buyer(cleaned))
         locked.save(
             update_fields=[
                 "first_responded_at",
                 "needs_response",
                 "sla_state",
+                "sla_next_escalation_at",
                 "is_read",
                 "last_message_at",
                 "status",
@@ -187,7 +195,15 @@ def _enqueue_delivery(message_id: int) -> None:
 
 
 def _copy_state(*, source: Interaction, target: Interaction) -> None:
-    for name in ("first_responded_at", "needs_response", "sla_state", "is_read", "last_message_at", "status"):
+    for name in (
+        "first_responded_at",
+        "needs_response",
+        "sla_state",
+        "sla_next_escalation_at",
+        "is_read",
+        "last_message_at",
+        "status",
+    ):
         setattr(target, name, getattr(source, name))
 
 

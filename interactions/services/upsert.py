@@ -19,6 +19,7 @@ from agentiq.db import bulk_update_rows
 from interactions.models import (
     Author,
     Customer,
+    CycleOutcome,
     DeliveryState,
     Direction,
     Interaction,
@@ -26,7 +27,7 @@ from interactions.models import (
     Kind,
     Message,
     Priority,
-    SLAState,
+    ResponseCycle,
     Status,
 )
 from interactions.records import InteractionRecord, MessageRecord, UpsertResult
@@ -38,8 +39,10 @@ from interactions.services.customers import (
     customers_save,
     normalize_text,
 )
+from interactions.services.cycles import clock_restart, cycle_build
 from interactions.services.events import event_build, events_record_bulk
-from interactions.services.sla import sla_deadline_for, sla_rules_for_seller, sla_state_at
+from interactions.services.sla import asks_buyer, clock_clear, clock_stop, sla_rules_for_seller
+from interactions.services.working_time import WorkingTime, working_time_for
 
 SEARCH_TEXT_MAX_CHARS = 20_000
 
@@ -86,24 +89,32 @@ class _Batch:
     connection: Any
     now: datetime
     rules: list
+    working_time: WorkingTime
     customers: dict[str, Customer] = field(default_factory=dict)
     customers_changed: set[str] = field(default_factory=set)
     new_messages: list[Message] = field(default_factory=list)
     messages_to_update: list[Message] = field(default_factory=list)
     events: list[InteractionEvent] = field(default_factory=list)
+    cycles: list[ResponseCycle] = field(default_factory=list)
+    # New interactions that arrive answered: (interaction, when the answer came, by an auto-reply).
+    answered_on_arrival: list[tuple[Interaction, datetime, bool]] = field(default_factory=list)
     closed_kinds: tuple[str, ...] = (Kind.REVIEW, Kind.QUESTION)
 
     def deadline(self, *, interaction: Interaction, start: datetime) -> None:
-        times = sla_deadline_for(
-            rules=self.rules,
-            seller_id=interaction.seller_id,
-            marketplace=interaction.marketplace,
-            kind=interaction.kind,
-            priority=interaction.priority,
-            start=start,
-        )
-        interaction.first_response_due_at = times.due_at if times else None
-        interaction.sla_state = sla_state_at(times=times, now=self.now) if interaction.needs_response else SLAState.OK
+        clock_restart(interaction, start=start, now=self.now, rules=self.rules, working_time=self.working_time)
+
+    def end_wait(self, *, interaction: Interaction, ended_at: datetime, outcome: str, auto_reply: bool = False) -> None:
+        if interaction.needs_response:
+            cycle = cycle_build(
+                interaction,
+                ended_at=ended_at,
+                outcome=outcome,
+                rules=self.rules,
+                working_time=self.working_time,
+                is_auto_reply=auto_reply,
+            )
+            if cycle is not None:
+                self.cycles.append(cycle)
 
 
 def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> UpsertResult:
@@ -116,7 +127,10 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
     # and a savepoint costs two round trips.
     with transaction.atomic(savepoint=False):
         batch = _Batch(
-            connection=connection, now=timezone.now(), rules=sla_rules_for_seller(seller_id=connection.seller_id)
+            connection=connection,
+            now=timezone.now(),
+            rules=sla_rules_for_seller(seller_id=connection.seller_id),
+            working_time=working_time_for(connection.seller_id),
         )
         existing = _existing_interactions(connection=connection, records=records)
         batch.customers = customers_for_records(connection=connection, records=records, now=batch.now)
@@ -160,6 +174,9 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
             result.messages_created = len(batch.new_messages)
         if batch.messages_to_update:
             Message.objects.bulk_update(batch.messages_to_update, ["external_id", "delivery_state", "sent_at"])
+        _cycles_on_arrival(batch)
+        if batch.cycles:
+            ResponseCycle.objects.bulk_create(batch.cycles)
         events_record_bulk(batch.events)
         customers_save([batch.customers[k] for k in batch.customers_changed])
     return result
@@ -171,6 +188,11 @@ _UPDATED_FIELDS = [
     "first_response_due_at",
     "first_responded_at",
     "sla_state",
+    "sla_rule",
+    "sla_started_at",
+    "sla_due_soon_at",
+    "sla_escalation_step",
+    "sla_next_escalation_at",
     "last_message_at",
     "last_buyer_message_at",
     "closed_at",
@@ -187,7 +209,7 @@ _UPDATED_FIELDS = [
 ]
 
 
-_COMPARED_FIELDS = [f if f != "customer" else "customer_id" for f in _UPDATED_FIELDS if f != "updated_at"]
+_COMPARED_FIELDS = [f + "_id" if f in ("customer", "sla_rule") else f for f in _UPDATED_FIELDS if f != "updated_at"]
 
 
 def _existing_interactions(*, connection: Any, records: list[InteractionRecord]) -> dict[tuple[str, str], Interaction]:
@@ -260,10 +282,37 @@ def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interacti
             interaction.status = Status.WAITING
     if answered and interaction.first_responded_at is None:
         # Answered, but we never saw when: no deadline, so the SLA stats neither credit nor blame it.
-        interaction.first_response_due_at = None
+        clock_clear(interaction)
     else:
         batch.deadline(interaction=interaction, start=_waiting_since(messages=messages, record=record))
+        if answered:
+            started = interaction.sla_started_at
+            answer = next(
+                (m for m in messages if m.direction == Direction.OUT and started and m.created_at >= started), None
+            )
+            if answer is not None:
+                batch.answered_on_arrival.append((interaction, answer.created_at, answer.author == Author.AUTO_REPLY))
+            clock_stop(interaction, paused=_asks(interaction=interaction, text=answer.text if answer else ""))
     return interaction
+
+
+def _asks(*, interaction: Interaction, text: str) -> bool:
+    return interaction.status == Status.WAITING and interaction.kind == Kind.CHAT and asks_buyer(text)
+
+
+def _cycles_on_arrival(batch: _Batch) -> None:
+    """Items that arrive answered still count in the reports: their wait ended with that answer."""
+    for interaction, ended_at, auto_reply in batch.answered_on_arrival:
+        cycle = cycle_build(
+            interaction,
+            ended_at=ended_at,
+            outcome=CycleOutcome.RESPONDED,
+            rules=batch.rules,
+            working_time=batch.working_time,
+            is_auto_reply=auto_reply,
+        )
+        if cycle is not None:
+            batch.cycles.append(cycle)
 
 
 def _waiting_since(*, messages: Sequence[MessageRecord], record: InteractionRecord) -> datetime:
@@ -352,8 +401,9 @@ def _apply_to_existing(
 
     if record.is_answered and not answered_now and not new_buyer_message and interaction.needs_response:
         # The marketplace says it is answered, though we never saw the answer (Ozon PROCESSED).
+        batch.end_wait(interaction=interaction, ended_at=batch.now, outcome=CycleOutcome.ANSWERED_ELSEWHERE)
         interaction.needs_response = False
-        interaction.sla_state = SLAState.OK
+        clock_stop(interaction)
         if interaction.first_responded_at is None:
             interaction.first_response_due_at = None
 
@@ -436,14 +486,20 @@ def _on_seller_message(*, batch: _Batch, interaction: Interaction, message: Mess
         interaction.search_text = _search_text(interaction.search_text, message.text)
     if interaction.first_responded_at is None:
         interaction.first_responded_at = message.created_at
+    batch.end_wait(
+        interaction=interaction,
+        ended_at=message.created_at,
+        outcome=CycleOutcome.RESPONDED,
+        auto_reply=message.author == Author.AUTO_REPLY,
+    )
     interaction.needs_response = False
-    interaction.sla_state = SLAState.OK
     if interaction.kind in batch.closed_kinds:
         if interaction.status != Status.CLOSED:
             interaction.status = Status.CLOSED
             interaction.closed_at = message.created_at
     elif interaction.status != Status.CLOSED:
         interaction.status = Status.WAITING
+    clock_stop(interaction, paused=_asks(interaction=interaction, text=message.text))
     _touch_times(interaction=interaction, message=message)
 
 

@@ -1,7 +1,10 @@
+from datetime import date, timedelta
+
 import factory
 from django.utils import timezone
 
 from interactions.models import (
+    CalendarDay,
     Customer,
     DeliveryState,
     Direction,
@@ -12,12 +15,15 @@ from interactions.models import (
     LinkDecision,
     Message,
     ReplyTemplate,
+    ResponseCycle,
     SLARule,
+    WorkingCalendar,
 )
 from tests.factories.integrations import ConnectionFactory
 from tests.factories.sellers import SellerFactory
 
 __all__ = [
+    "CalendarDayFactory",
     "CustomerFactory",
     "InteractionEventFactory",
     "InteractionFactory",
@@ -25,7 +31,9 @@ __all__ = [
     "MessageFactory",
     "OutgoingMessageFactory",
     "ReplyTemplateFactory",
+    "ResponseCycleFactory",
     "SLARuleFactory",
+    "WorkingCalendarFactory",
 ]
 
 
@@ -87,8 +95,46 @@ class SLARuleFactory(factory.django.DjangoModelFactory):
         model = SLARule
 
     name = factory.Sequence(lambda n: f"Правило {n}")
-    target_minutes = 30
     deadline_minutes = 60
+    target_minutes = factory.LazyAttribute(lambda rule: min(30, rule.deadline_minutes))
+
+
+class WorkingCalendarFactory(factory.django.DjangoModelFactory):
+    """09:00–18:00 on weekdays, with the Russian production calendar."""
+
+    class Meta:
+        model = WorkingCalendar
+
+    seller = factory.SubFactory(SellerFactory)
+    week = factory.LazyFunction(lambda: {str(d): [["09:00", "18:00"]] for d in range(5)})
+    follows_production_calendar = True
+
+
+class CalendarDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarDay
+
+    calendar = factory.SubFactory(WorkingCalendarFactory)
+    date = factory.Sequence(lambda n: date(2027, 1, 1) + timedelta(days=n))
+    is_working = False
+
+
+class ResponseCycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResponseCycle
+
+    interaction = factory.SubFactory(InteractionFactory)
+    seller = factory.LazyAttribute(lambda cycle: cycle.interaction.seller)
+    marketplace = factory.LazyAttribute(lambda cycle: cycle.interaction.marketplace)
+    kind = factory.LazyAttribute(lambda cycle: cycle.interaction.kind)
+    started_at = factory.LazyAttribute(lambda cycle: cycle.interaction.created_at)
+    due_soon_at = factory.LazyAttribute(lambda cycle: cycle.started_at + timedelta(minutes=30))
+    due_at = factory.LazyAttribute(lambda cycle: cycle.started_at + timedelta(hours=1))
+    ended_at = factory.LazyAttribute(lambda cycle: cycle.started_at + timedelta(minutes=20))
+    outcome = "responded"
+    response_seconds = 1200
+    met_target = True
+    met_deadline = True
 
 
 class ReplyTemplateFactory(factory.django.DjangoModelFactory):

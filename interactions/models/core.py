@@ -43,6 +43,8 @@ class SLAState(models.TextChoices):
     OK = "ok", "в срок"
     DUE_SOON = "due_soon", "скоро срок"
     BREACHED = "breached", "просрочено"
+    # Our last message asked the buyer something: no deadline runs until they answer.
+    PAUSED = "paused", "ждём ответа покупателя"
 
 
 class Direction(models.TextChoices):
@@ -137,6 +139,21 @@ class Interaction(models.Model):
     first_responded_at = models.DateTimeField("первый ответ", null=True, blank=True)
     sla_state = models.CharField("срок ответа", max_length=16, choices=SLAState.choices, default=SLAState.OK)
     escalated_at = models.DateTimeField("эскалировано", null=True, blank=True)
+    # The running response clock (interactions.services.sla): which rule set it, when the buyer started
+    # waiting, when "due soon" begins, and the escalation steps already taken for this deadline. A
+    # finished clock becomes a ResponseCycle.
+    sla_rule = models.ForeignKey(
+        "interactions.SLARule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="правило SLA",
+    )
+    sla_started_at = models.DateTimeField("ждёт ответа с", null=True, blank=True)
+    sla_due_soon_at = models.DateTimeField("«скоро срок» с", null=True, blank=True)
+    sla_escalation_step = models.PositiveSmallIntegerField("шагов эскалации выполнено", default=0, db_default=0)
+    sla_next_escalation_at = models.DateTimeField("следующий шаг эскалации", null=True, blank=True)
 
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -216,6 +233,28 @@ class Interaction(models.Model):
                 fields=["seller", "first_responded_at"],
                 condition=Q(first_responded_at__isnull=False),
                 name="interaction_responded_idx",
+            ),
+            # The SLA sweep's three moves and auto-close each read only the rows that are about to move,
+            # so they cost the same with 1,000 or 1,000,000 open interactions.
+            models.Index(
+                fields=["sla_due_soon_at"],
+                condition=Q(needs_response=True, sla_state="ok"),
+                name="interaction_sla_due_soon_idx",
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=Q(needs_response=True, sla_state__in=["ok", "due_soon"]),
+                name="interaction_sla_breach_idx",
+            ),
+            models.Index(
+                fields=["sla_next_escalation_at"],
+                condition=Q(needs_response=True, sla_next_escalation_at__isnull=False),
+                name="interaction_sla_escalation_idx",
+            ),
+            models.Index(
+                fields=["last_message_at"],
+                condition=Q(kind="chat", needs_response=False) & ~Q(status="closed"),
+                name="interaction_quiet_chat_idx",
             ),
         ]
 
@@ -403,46 +442,6 @@ class InteractionLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.a_id} ↔ {self.b_id}: {self.get_decision_display()}"
-
-
-class SLARule(models.Model):
-    """First-response targets. The most specific active rule wins; seller-less rules are global defaults."""
-
-    name = models.CharField("название", max_length=200)
-    seller = models.ForeignKey(
-        "sellers.Seller",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="sla_rules",
-        verbose_name="продавец",
-        help_text="Пусто — правило для всех магазинов.",
-    )
-    marketplace = models.CharField(
-        "маркетплейс", max_length=8, choices=Marketplace.choices, blank=True, help_text="Пусто — любой."
-    )
-    kind = models.CharField(
-        "тип обращения", max_length=16, choices=Kind.choices, blank=True, help_text="Пусто — любой."
-    )
-    priority = models.CharField(
-        "приоритет", max_length=16, choices=Priority.choices, blank=True, help_text="Пусто — любой."
-    )
-    target_minutes = models.PositiveIntegerField("«скоро срок», мин", help_text="«Скоро срок» после этого времени.")
-    deadline_minutes = models.PositiveIntegerField("срок ответа, мин", help_text="Нарушение после этого времени.")
-    escalate_after_minutes = models.PositiveIntegerField(
-        "эскалация, мин",
-        null=True,
-        blank=True,
-        help_text="Минут без ответа до эскалации; пусто — без эскалации.",
-    )
-    is_active = models.BooleanField("действует", default=True)
-
-    class Meta:
-        verbose_name = "правило SLA"
-        verbose_name_plural = "правила SLA"
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ReplyTemplate(models.Model):
