@@ -72,6 +72,13 @@ SCHEDULES: tuple[Schedule, ...] = (
         "default",
         "Удаляет историю синхронизаций старше 30 дней (последний запуск подключения остаётся).",
     ),
+    Schedule(
+        "send_notification_emails",
+        "notifications.tasks.send_notification_emails",
+        60,
+        "default",
+        "Отправляет письма об уведомлениях, которые ещё не ушли (например, задачу потеряла очередь).",
+    ),
 )
 
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "sellers",
     "integrations",
     "interactions",
+    "notifications",
     "ai",
     "leads",
     "sandbox",  # the demo and test double; only its management command is used
@@ -334,6 +335,8 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AgentIQ <noreply@agentiq.local>")
+# Where users open the product; links in e-mails start with it (no trailing slash needed).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- i18n, time, static --------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/", include("sellers.urls")),
     path("api/", include("interactions.urls")),
     path("api/", include("integrations.urls")),
+    path("api/", include("notifications.urls")),
 ]

@@ -38,6 +38,21 @@ class IsSellerOwner(IsSellerMember):
         return super().has_permission(request, view) and request.user.role == "owner"
 
 
+class IsSellerMemberOrStaff(BasePermission):
+    """A shop member (as IsSellerMember) or active staff without a shop: for what each user has of their own
+    (notifications), never a shop's data."""
+
+    message = "Доступно только сотрудникам магазина или сервиса."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        if user.seller_id is None:
+            return bool(user.is_staff)
+        return user.seller.is_active
+
+
 def seller_for_request(request: Request) -> Seller:
     seller = getattr(request.user, "seller", None)
     if seller is None:

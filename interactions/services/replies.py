@@ -27,6 +27,8 @@ from interactions.models import (
 from interactions.services.cycles import cycle_build
 from interactions.services.events import event_record
 from interactions.services.sla import asks_buyer, clock_stop
+from notifications.models import Notification
+from notifications.services import NotificationDraft, assignee_or_owner_ids, notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -323,6 +325,7 @@ def reply_mark_failed(
             kind=InteractionEvent.Kind.REPLY_FAILED,
             data={"message_id": message.pk, "reason": message.last_error},
         )
+        _notify_reply_failed(interaction=interaction, message=message)
         if message.edit_of_id:
             return  # a failed edit leaves the previous answer in place: the buyer has an answer
         # The seller must see it again: the buyer got no answer.
@@ -332,3 +335,39 @@ def reply_mark_failed(
             closed_at=None,
             updated_at=timezone.now(),
         )
+
+
+REPLY_FAILED_SUBJECT = {Kind.REVIEW: "Ответ на отзыв", Kind.QUESTION: "Ответ на вопрос", Kind.CHAT: "Ответ в чате"}
+REASON_MAX_CHARS = 500
+
+
+def reply_failed_text(*, interaction: Interaction, reason: str) -> str:
+    """«Ответ на отзыв о товаре «Платье» (Wildberries) не отправлен. <reason>»: what, where and why, in words."""
+    subject = REPLY_FAILED_SUBJECT.get(interaction.kind, "Ответ")
+    if interaction.product_name:
+        subject += f" о товаре «{interaction.product_name}»"
+    elif interaction.product_id:
+        subject += f" о товаре с артикулом {interaction.product_id}"
+    where = f" ({interaction.get_marketplace_display()})" if interaction.marketplace else ""
+    # `last_error` is the seller-facing text delivery wrote (our words, or the marketplace's scrubbed of secrets).
+    reason = " ".join((reason or "").split())[:REASON_MAX_CHARS]
+    return f"{subject}{where} не отправлен. {reason}".strip()
+
+
+def _notify_reply_failed(*, interaction: Interaction, message: Message) -> None:
+    """The reply is failed for good: whoever wrote it hears of it (the owners when that user is gone).
+
+    In the transaction that marks it failed, so the notice and the state commit together; keyed by the
+    message, so a second failure mark of the same reply adds nothing."""
+    text = reply_failed_text(interaction=interaction, reason=message.last_error)
+    notify_many(
+        NotificationDraft(
+            recipient_id=recipient_id,
+            kind=Notification.Kind.REPLY_FAILED,
+            text=text,
+            dedupe_key=f"message:{message.pk}",
+            seller_id=interaction.seller_id,
+            interaction_id=interaction.pk,
+        )
+        for recipient_id in assignee_or_owner_ids(interaction.seller_id, message.author_user_id)
+    )

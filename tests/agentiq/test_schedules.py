@@ -21,6 +21,7 @@ EXPECTED = {
     "agentiq: prune_sync_runs": ("integrations.tasks.prune_sync_runs", 86400, "default"),
     "agentiq: check_sla_escalation": ("interactions.tasks.check_sla_escalation", 300, "default"),
     "agentiq: auto_close_inactive_chats": ("interactions.tasks.auto_close_inactive_chats", 86400, "default"),
+    "agentiq: send_notification_emails": ("notifications.tasks.send_notification_emails", 60, "default"),
 }
 
 

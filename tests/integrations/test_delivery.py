@@ -19,6 +19,7 @@ from integrations.sync.truth_audit import audit_connection
 from interactions.models import DeliveryState, Interaction, InteractionEvent, Kind, Message, Status
 from interactions.selectors import replies_due
 from interactions.services import queue_reply
+from notifications.models import Notification
 from tests.factories import sandbox_connection
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +195,9 @@ def test_a_refused_reply_fails_with_the_reason_and_the_seller_sees_it(synced, sa
     assert chat.needs_response is True
     assert chat.events.filter(kind=InteractionEvent.Kind.REPLY_FAILED).exists()
     assert replies_in_truth(sandbox_shop.truth()) == []
+    notice = Notification.objects.get()
+    assert (notice.recipient, notice.kind, notice.interaction_id) == (owner, "reply_failed", chat.pk)
+    assert notice.text.startswith("Ответ в чате") and message.last_error in notice.text
 
 
 def test_a_marketplace_that_stays_down_fails_the_reply_after_a_few_tries(
@@ -211,6 +215,8 @@ def test_a_marketplace_that_stays_down_fails_the_reply_after_a_few_tries(
     message.refresh_from_db()
     assert message.delivery_state == DeliveryState.FAILED
     assert message.last_error == delivery.FINAL_GAVE_UP
+    # The retries said nothing; giving up said it once.
+    assert list(Notification.objects.values_list("recipient_id", "dedupe_key")) == [(owner.pk, f"message:{message.pk}")]
     assert replies_in_truth(sandbox_shop.truth()) == []
 
 

@@ -1,4 +1,5 @@
-"""Whatever a client puts in the query string of the inbox, customers and stats lists, the answer is never a 5xx.
+"""Whatever a client puts in the query string of the inbox, customers, stats and notifications lists, the answer
+is never a 5xx.
 
 Each example is a mostly plausible query (so that it gets past validation and reaches the database)
 with up to two parameters replaced by something hostile: arbitrary text, NUL bytes, huge numbers,
@@ -23,7 +24,14 @@ from interactions.api.customers import CustomerListApi
 from interactions.api.inbox import InteractionListApi
 from interactions.api.stats import StatsApi
 from interactions.models import Kind, Marketplace, Priority, Sentiment, SLAState, Status
-from tests.factories import CustomerFactory, InteractionFactory, OutgoingMessageFactory, UserFactory
+from notifications.api import NotificationListApi
+from tests.factories import (
+    CustomerFactory,
+    InteractionFactory,
+    NotificationFactory,
+    OutgoingMessageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +167,11 @@ CUSTOMERS_PLAUSIBLE = {
     "cursor": typed_cursor("recent"),
     "limit": st.integers(1, 100).map(str),
 }
+NOTIFICATIONS_PLAUSIBLE = {
+    "unread": BOOLEANS,
+    "cursor": typed_cursor("recent"),  # created_at, id: the same shape as the customers' "recent"
+    "limit": st.integers(1, 100).map(str),
+}
 CALENDAR = st.dates().map(date.isoformat)
 
 
@@ -217,6 +230,12 @@ def shop(owner, agent, unthrottled):
             first_response_due_at=now + timedelta(hours=i - 2) if i != 2 else None,
         )
         OutgoingMessageFactory(interaction=interaction, author_user=owner, delivery_state="sent", sent_at=now)
+        NotificationFactory(
+            recipient=owner,
+            interaction=interaction,
+            created_at=now - timedelta(hours=i),
+            read_at=now if i % 2 else None,
+        )
     UserFactory(seller=owner.seller, role="agent")
 
 
@@ -272,6 +291,7 @@ def test_every_query_parameter_is_covered():
     assert set(InteractionListApi.FilterInput().fields) == set(_inbox_plausible("default"))
     assert set(CustomerListApi.FilterInput().fields) == set(CUSTOMERS_PLAUSIBLE)
     assert set(StatsApi.FilterInput().fields) == {"date_from", "date_to"}  # `from` and `to` on the wire
+    assert set(NotificationListApi.FilterInput().fields) == set(NOTIFICATIONS_PLAUSIBLE)
 
 
 @BUDGET
@@ -292,11 +312,19 @@ def test_stats_never_5xx(owner_client, shop, params):
     assert_never_5xx(owner_client, "/api/stats", params)
 
 
+@BUDGET
+@given(params=queries(NOTIFICATIONS_PLAUSIBLE))
+def test_notification_list_never_5xx(owner_client, shop, params):
+    assert_never_5xx(owner_client, "/api/notifications", params)
+
+
 @settings(BUDGET, max_examples=60)
 @given(
-    url=st.sampled_from(["/api/interactions", "/api/customers", "/api/stats"]),
+    url=st.sampled_from(["/api/interactions", "/api/customers", "/api/stats", "/api/notifications"]),
     pairs=st.lists(
-        st.tuples(st.sampled_from(["q", "cursor", "limit", "from", "to", "kind", "assigned_to", "tag"]), st.binary()),
+        st.tuples(
+            st.sampled_from(["q", "cursor", "limit", "from", "to", "kind", "assigned_to", "tag", "unread"]), st.binary()
+        ),
         max_size=4,
     ),
 )

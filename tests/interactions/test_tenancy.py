@@ -1,4 +1,4 @@
-"""Every inbox endpoint and method, called by the owner of another shop: 404, or an empty list."""
+"""Every inbox and notifications endpoint and method, called by the owner of another shop: 404, or an empty list."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import pytest
 
 from integrations.models import ProductCard
 from interactions.models import Customer, Interaction, InteractionEvent, Message, ReplyTemplate
-from tests.factories import CustomerFactory, InteractionFactory, MessageFactory, ReplyTemplateFactory
+from notifications.models import Notification
+from tests.factories import (
+    CustomerFactory,
+    InteractionFactory,
+    MessageFactory,
+    NotificationFactory,
+    ReplyTemplateFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +27,8 @@ def shop(owner):
     MessageFactory(interaction=interaction)
     ProductCard.objects.create(nm_id=555, name="Товар")
     template = ReplyTemplateFactory(seller=owner.seller)
-    return {"interaction": interaction, "customer": customer, "template": template}
+    notification = NotificationFactory(recipient=owner, interaction=interaction)
+    return {"interaction": interaction, "customer": customer, "template": template, "notification": notification}
 
 
 def _state():
@@ -29,6 +37,7 @@ def _state():
         list(Message.objects.order_by("id").values()),
         list(Customer.objects.order_by("id").values()),
         list(ReplyTemplate.objects.order_by("id").values()),
+        list(Notification.objects.order_by("id").values()),
         InteractionEvent.objects.count(),
     )
 
@@ -48,6 +57,7 @@ def test_other_shop_gets_404_everywhere(other_client, shop):
         ("get", f"/api/reply-templates/{t}", None),
         ("patch", f"/api/reply-templates/{t}", {"name": "взлом"}),
         ("delete", f"/api/reply-templates/{t}", None),
+        ("post", f"/api/notifications/{shop['notification'].id}/read", None),
     ]
     for method, url, payload in calls:
         response = getattr(other_client, method)(url, payload, format="json")
@@ -61,6 +71,10 @@ def test_other_shop_lists_are_empty(other_client, shop):
     assert other_client.get("/api/interactions", {"customer": shop["customer"].id}).json()["results"] == []
     assert other_client.get("/api/customers").json()["results"] == []
     assert other_client.get("/api/reply-templates").json() == []
+    notifications = other_client.get("/api/notifications").json()
+    assert notifications["results"] == [] and notifications["unread_count"] == 0
+    other_client.post("/api/notifications/read-all")
+    assert Notification.objects.get().read_at is None
     stats = other_client.get("/api/stats").json()
     assert stats["open_count"] == 0 and stats["interactions_count"] == 0
 
