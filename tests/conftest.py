@@ -12,6 +12,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.test import APIClient
 
 from interactions.services.sla import sla_rules_changed
+from interactions.services.working_time import calendars_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
 pytest_plugins = ["tests.sandbox_fixtures", "tests.redis_server"]
@@ -35,9 +36,11 @@ def _clear_cache():
     # in CI; ids are reused after a rollback).
     cache.clear()
     sla_rules_changed()
+    calendars_changed()
     yield
     cache.clear()
     sla_rules_changed()
+    calendars_changed()
 
 
 @pytest.fixture

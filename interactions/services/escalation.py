@@ -17,6 +17,12 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+from agentiq.db import bulk_update_rows
+from interactions.models import EscalationAction, Interaction, InteractionEvent, Priority, SLARule
+from interactions.services.events import event_build, events_record_bulk
+from interactions.services.sla import escalation_at
+from interactions.services.working_time import working_times_for
 from notifications.models import Notification
 from notifications.services import (
     NotificationDraft,
@@ -25,12 +31,6 @@ from notifications.services import (
     shop_owner_ids,
     staff_ids,
 )
-
-from agentiq.db import bulk_update_rows
-from interactions.models import EscalationAction, Interaction, InteractionEvent, Priority, SLARule
-from interactions.services.events import event_build, events_record_bulk
-from interactions.services.sla import escalation_at
-from interactions.services.working_time import working_times_for
 
 Event = InteractionEvent.Kind
 TABLE = Interaction._meta.db_table

@@ -11,7 +11,7 @@ def setup(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interactions", "0014_sla_calendars_cycles"),
+        ("interactions", "0016_remove_slarule_escalate_after_minutes"),
         ("agentiq", "0006_russian_verbose_names"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
