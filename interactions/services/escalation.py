@@ -22,7 +22,7 @@ from agentiq.db import bulk_update_rows
 from interactions.models import EscalationAction, Interaction, InteractionEvent, Priority, SLARule
 from interactions.services.events import event_build, events_record_bulk
 from interactions.services.sla import escalation_at
-from interactions.services.working_time import working_times_for
+from interactions.services.working_time import working_times_for, zone_of
 from notifications.models import Notification
 from notifications.services import (
     NotificationDraft,
@@ -119,7 +119,9 @@ def check_sla_escalation(*, now: datetime | None = None, dry_run: bool = False) 
         )
         rows = {
             row["id"]: row
-            for row in Interaction.objects.filter(pk__in=result.due_soon + result.breached).values(*ROW_FIELDS)
+            for row in Interaction.objects.filter(pk__in=result.due_soon + result.breached).values(
+                *ROW_FIELDS, "seller__timezone"
+            )
         }
         events, drafts = [], []
         for kind, ids, notice in (
@@ -149,7 +151,7 @@ def check_sla_escalation(*, now: datetime | None = None, dry_run: bool = False) 
 
 
 def _state_notices(row: dict[str, Any], *, kind: str) -> list[NotificationDraft]:
-    due = timezone.localtime(row["first_response_due_at"]).strftime("%d.%m %H:%M")
+    due = row["first_response_due_at"].astimezone(zone_of(row["seller__timezone"])).strftime("%d.%m в %H:%M")
     text = (
         f"{_label(row)}: скоро срок ответа ({due})."
         if kind == Notification.Kind.SLA_DUE_SOON

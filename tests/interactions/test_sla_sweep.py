@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -66,7 +67,11 @@ def test_due_soon_and_breached_move_once_with_one_event_and_notice_each(seller, 
     assert events(soon, "sla_due_soon") == 1 and events(late, "sla_breached") == 1
     assert Notification.objects.get(interaction=soon, kind="sla_due_soon").recipient == agent
     # Nobody assigned: the owners hear of the breach.
-    assert Notification.objects.get(interaction=late, kind="sla_breached").recipient == owner
+    breach = Notification.objects.get(interaction=late, kind="sla_breached")
+    assert breach.recipient == owner
+    # The time is the shop's (Moscow, UTC+3), not the server's.
+    local_due = late.first_response_due_at.astimezone(ZoneInfo(seller.timezone))
+    assert local_due.utcoffset() == timedelta(hours=3) and f"{local_due:%d.%m в %H:%M}" in breach.text
     before = (InteractionEvent.objects.count(), Notification.objects.count())
     for _ in range(3):
         check_sla_escalation(now=NOW)
