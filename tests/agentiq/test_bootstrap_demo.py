@@ -27,6 +27,10 @@ def test_creates_demo_logins_that_work(settings, client):
     assert owner.seller == seller and owner.role == "owner"
     staff = User.objects.get(email="admin@demo.local")
     assert staff.is_staff and staff.is_superuser and staff.seller is None
+    # The demo shop works 09–13 and 14–20 on weekdays, 10–16 on Saturday.
+    week = seller.working_calendar.week
+    assert week["0"] == [["09:00", "13:00"], ["14:00", "20:00"]] and week["5"] == [["10:00", "16:00"]]
+    assert "6" not in week
 
     assert "owner@demo.local / demo-owner-pass" in output
     assert "admin@demo.local / demo-admin-pass" in output

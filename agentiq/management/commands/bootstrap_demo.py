@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from interactions.models import WorkingCalendar
 from sandbox.demo import sandbox_demo_connect
 from sellers.models import Seller, User
 
@@ -14,6 +15,7 @@ DEMO_OWNER_EMAIL = "owner@demo.local"
 DEMO_OWNER_PASSWORD = "demo-owner-pass"  # noqa: S105 (known dev login; refused with DEBUG off unless --force)
 DEMO_STAFF_EMAIL = "admin@demo.local"
 DEMO_STAFF_PASSWORD = "demo-admin-pass"  # noqa: S105
+DEMO_HOURS = [["09:00", "13:00"], ["14:00", "20:00"]]
 
 
 class Command(BaseCommand):
@@ -30,6 +32,11 @@ class Command(BaseCommand):
             owner = self._user(DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seller=seller, role=User.Role.OWNER)
             staff = self._user(DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seller=None, role="", staff=True)
 
+            # Working hours with a lunch break, so the demo's deadlines show working time at work.
+            WorkingCalendar.objects.get_or_create(
+                seller=seller,
+                defaults={"week": {str(day): DEMO_HOURS for day in range(5)} | {"5": [["10:00", "16:00"]]}},
+            )
             # The sandbox marketplace (started by `make run`) serves this shop's buyers.
             connections = sandbox_demo_connect(seller=seller)
 
