@@ -166,6 +166,7 @@ class ConnectionAdmin(RussianModelAdmin):
         "last_error_code",
         "last_error_at",
         "consecutive_failures",
+        "broken_at",
         "sync_lock_until",
         "last_sync_at",
         "last_success_at",
@@ -188,6 +189,7 @@ class ConnectionAdmin(RussianModelAdmin):
                     "last_error_code",
                     "last_error_at",
                     "consecutive_failures",
+                    "broken_at",
                 )
             },
         ),

@@ -45,6 +45,11 @@ class Connection(models.Model):
     last_error_code = models.CharField("код последней ошибки", max_length=64, blank=True)
     last_error_at = models.DateTimeField("время последней ошибки", null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField("ошибок подряд", default=0)
+    # Set once when the key is refused (or no longer decrypts), cleared when it works again: the owners are
+    # told once per break, however many syncs and deliveries run into it.
+    broken_at = models.DateTimeField(
+        "не работает с", null=True, blank=True, help_text="Когда маркетплейс перестал принимать ключ; пусто — работает."
+    )
     backoff_until = models.DateTimeField(
         "пауза до", null=True, blank=True, help_text="После ошибок синхронизация ждёт до этого времени."
     )

@@ -34,6 +34,11 @@ OZON_CLIENT_ID_RE = re.compile(r"^[1-9][0-9]{0,19}$")
 
 WB_STREAMS_BY_CATEGORY = {"feedbacks": ["wb_feedbacks", "wb_questions"], "chat": ["wb_chats"]}
 INTERNAL_ERROR_TEXT = "Внутренняя ошибка синхронизации, мы уже разбираемся. Данные не потеряны."
+BROKEN_TEXT = (
+    "Подключение «{name}» ({marketplace}) не работает: {reason} Пока ключ не обновят, новые отзывы, вопросы "
+    "и сообщения покупателей не приходят в AgentIQ, а ответы не отправляются. Обновить ключ: "
+    "Настройки → Подключения."
+)
 
 
 class MarketplaceUnavailable(ApplicationError):
@@ -189,6 +194,7 @@ def connection_update_credentials(
     connection.last_error_code = ""
     connection.consecutive_failures = 0
     connection.backoff_until = None
+    connection.broken_at = None  # a refusal of the new key is a new break, told again
     connection.next_sync_at = now
     connection.token_expiry_notified_at = None
     # A sync still running on the old key must not record its verdict over the new one: taking its
@@ -240,15 +246,54 @@ def success_fields(*, now: datetime) -> dict[str, Any]:
         "last_error_code": "",
         "consecutive_failures": 0,
         "backoff_until": None,
+        "broken_at": None,
         "last_success_at": now,
     }
 
 
 def connection_record_failure(*, connection: Connection, error: BaseException, now: datetime | None = None) -> None:
-    fields = failure_fields(connection=connection, error=error, now=now or timezone.now())
+    from integrations.errors import AuthFailed
+
+    now = now or timezone.now()
+    fields = failure_fields(connection=connection, error=error, now=now)
     Connection.objects.filter(pk=connection.pk).update(**fields)
     for field, value in fields.items():
         setattr(connection, field, value)
+    if isinstance(error, AuthFailed):
+        connection_mark_broken(connection=connection, reason=error.message, now=now)
+
+
+def connection_mark_broken(*, connection: Connection, reason: str, now: datetime) -> bool:
+    """The key was refused or no longer decrypts: start a break and tell the shop's owners (e-mail too).
+
+    Once per break: the conditional UPDATE lets exactly one caller start it, and the break ends only when
+    the connection works again (`success_fields`) or gets new credentials. False: it was broken already.
+    """
+    from notifications.models import Notification
+    from notifications.services import NotificationDraft, notify_many, shop_owner_ids
+
+    with transaction.atomic():
+        if not Connection.objects.filter(pk=connection.pk, broken_at__isnull=True).update(broken_at=now):
+            return False
+        connection.broken_at = now
+        text = BROKEN_TEXT.format(
+            name=connection.name or connection.get_marketplace_display(),
+            marketplace=connection.get_marketplace_display(),
+            reason=" ".join(reason.split()),
+        )
+        notify_many(
+            NotificationDraft(
+                recipient_id=owner_id,
+                kind=Notification.Kind.CONNECTION_BROKEN,
+                text=text,
+                dedupe_key=f"connection:{connection.pk}:{now.isoformat()}",
+                seller_id=connection.seller_id,
+                connection_id=connection.pk,
+                email=True,
+            )
+            for owner_id in shop_owner_ids(connection.seller_id)
+        )
+    return True
 
 
 def connection_record_success(*, connection: Connection, now: datetime | None = None) -> None:

@@ -328,14 +328,19 @@ def _fetch_page_with_retries(connection: Connection, *, stream: str, cursor: dic
     raise AssertionError("unreachable")
 
 
+UNREADABLE_TEXT = "Ключ подключения не удаётся расшифровать. Введите ключ заново."
+
+
 def _mark_unreadable(connection: Connection) -> None:
+    now = timezone.now()
     Connection.objects.filter(pk=connection.pk).update(
         status=Connection.Status.INVALID,
-        last_error="Ключ подключения не удаётся расшифровать. Введите ключ заново.",
+        last_error=UNREADABLE_TEXT,
         last_error_code="credentials_unreadable",
-        last_error_at=timezone.now(),
+        last_error_at=now,
     )
     logger.error("connection %s has credentials that no configured key decrypts", connection.pk)
+    services.connection_mark_broken(connection=connection, reason=UNREADABLE_TEXT, now=now)
 
 
 def _finish(connection: Connection, *, run: _Run, lease: Lease) -> SyncRun:
@@ -374,6 +379,9 @@ def _finish(connection: Connection, *, run: _Run, lease: Lease) -> SyncRun:
     else:
         fields.update(services.success_fields(now=finished_at))
     lease.finish(run=sync_run, connection_fields=fields, cursors=run.pending_cursors, now=finished_at)
+    if run.auth_error is not None:
+        # After the finish: only a sync that still held its lease records the refusal.
+        services.connection_mark_broken(connection=connection, reason=str(run.auth_error), now=finished_at)
     if run.product_ids:
         _refresh_cards_later(sorted(run.product_ids))
     return sync_run

@@ -71,6 +71,5 @@ def sandbox_connection(shop, *, marketplace=Marketplace.WILDBERRIES, seller=None
         credentials = {"wb_token": shop.wb_token}
     else:
         credentials = {"wb_token": None, "ozon_client_id": shop.ozon_client_id, "ozon_api_key": shop.ozon_api_key}
-    return ConnectionFactory(
-        seller=seller, marketplace=marketplace, name=f"Песочница {shop.shop_no}", **{**credentials, **fields}
-    )
+    fields = {"name": f"Песочница {shop.shop_no}", **credentials, **fields}
+    return ConnectionFactory(seller=seller, marketplace=marketplace, **fields)

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from integrations import tasks
 from integrations.models import Connection
+from notifications.models import Notification
+from notifications.services import send_notification_emails
 from tests.factories import ConnectionFactory, UserFactory
 from tests.processes import child_env
 
@@ -37,17 +39,23 @@ class TestNotifyExpiringTokens:
 
         first = tasks.notify_expiring_tokens()
         second = tasks.notify_expiring_tokens()
+        sent = send_notification_emails()
 
         assert (first, second) == (1, 0)
-        assert len(mail.outbox) == 1
+        notices = Notification.objects.filter(kind=Notification.Kind.TOKEN_EXPIRING).order_by("recipient_id")
+        assert [n.recipient_id for n in notices] == sorted([owner.pk, second_owner.pk])
+        assert all(n.connection_id == expiring.pk and n.wants_email for n in notices)
+        assert sent == 2
+        assert sorted(message.to[0] for message in mail.outbox) == sorted([owner.email, second_owner.email])
+        assert all(len(message.to) == 1 for message in mail.outbox)
+        assert agent.email not in [message.to[0] for message in mail.outbox]
         message = mail.outbox[0]
-        assert sorted(message.to) == sorted([owner.email, second_owner.email])
-        assert agent.email not in message.to
         assert "Основной" in message.body
         assert "токен" in message.subject.lower()
         assert expiring.wb_token not in message.body
         expiring.refresh_from_db()
         assert expiring.token_expiry_notified_at is not None
+        assert send_notification_emails() == 0
 
     def test_new_token_gets_a_new_notice(self, owner_client, seller, owner):
         from sandbox.credentials import mint_wb_token
@@ -60,8 +68,28 @@ class TestNotifyExpiringTokens:
 
         owner_client.patch(f"/api/connections/{connection.pk}", {"token": token}, format="json")
         tasks.notify_expiring_tokens()
+        send_notification_emails()
 
+        assert Notification.objects.filter(recipient=owner, kind=Notification.Kind.TOKEN_EXPIRING).count() == 2
         assert len(mail.outbox) == 2
+
+    def test_an_email_that_fails_is_sent_by_a_later_run_and_the_token_is_not_told_again(self, seller, owner):
+        from notifications import services as notification_services
+
+        ConnectionFactory(seller=seller, token_expires_at=timezone.now() + timedelta(days=2))
+        tasks.notify_expiring_tokens()
+
+        def smtp_down(*args, **kwargs):
+            raise OSError("smtp down")
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(notification_services, "send_mail", smtp_down)
+            assert send_notification_emails() == 0
+        assert tasks.notify_expiring_tokens() == 0
+        assert send_notification_emails() == 1
+
+        assert [message.to for message in mail.outbox] == [[owner.email]]
+        assert Notification.objects.count() == 1
 
 
 @pytest.mark.django_db
