@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interactions.api import customers, inbox, links, stats, templates
+from interactions.api import calendar, customers, inbox, links, sla_rules, stats, templates
 
 urlpatterns = [
     path("interactions", inbox.InteractionListApi.as_view(), name="interaction-list"),
@@ -19,4 +19,10 @@ urlpatterns = [
     path("stats", stats.StatsApi.as_view(), name="stats"),
     path("reply-templates", templates.ReplyTemplateListApi.as_view(), name="reply-template-list"),
     path("reply-templates/<int:template_id>", templates.ReplyTemplateDetailApi.as_view(), name="reply-template-detail"),
+    path("sla-rules", sla_rules.SLARuleListApi.as_view(), name="sla-rule-list"),
+    path("sla-rules/<int:rule_id>", sla_rules.SLARuleDetailApi.as_view(), name="sla-rule-detail"),
+    path("calendar", calendar.CalendarApi.as_view(), name="calendar"),
+    path("calendar/preview", calendar.CalendarPreviewApi.as_view(), name="calendar-preview"),
+    path("calendar/days", calendar.CalendarDayListApi.as_view(), name="calendar-day-list"),
+    path("calendar/days/<int:day_id>", calendar.CalendarDayDetailApi.as_view(), name="calendar-day-detail"),
 ]

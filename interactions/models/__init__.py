@@ -19,6 +19,7 @@ from interactions.models.core import (
     Status,
 )
 from interactions.models.sla import (
+    BreachedInteraction,
     CalendarDay,
     ChatPhase,
     CycleOutcome,
@@ -31,6 +32,7 @@ from interactions.models.sla import (
 
 __all__ = [
     "Author",
+    "BreachedInteraction",
     "CalendarDay",
     "ChatPhase",
     "Customer",

@@ -228,6 +228,16 @@ class CalendarDay(models.Model):
             raise ValidationError({"periods": error.messages}) from error
 
 
+class BreachedInteraction(Interaction):
+    """Staff's page of interactions past their deadline and still waiting for an answer (the rows are
+    Interaction's; the filter is the admin's)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "просроченное обращение"
+        verbose_name_plural = "просроченные обращения"
+
+
 class CycleOutcome(models.TextChoices):
     RESPONDED = "responded", "ответили"
     CLOSED = "closed", "закрыто без ответа"

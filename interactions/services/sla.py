@@ -110,7 +110,8 @@ def rule_matches(rule: SLARule, facts: SLAFacts) -> bool:
     return True
 
 
-def _specificity(rule: SLARule) -> tuple[int, ...]:
+def specificity(rule: SLARule) -> tuple[int, ...]:
+    """The precedence key: of the rules matching an interaction, the greatest wins."""
     has_rating = rule.rating_min is not None or rule.rating_max is not None
     width = (rule.rating_max or 5) - (rule.rating_min or 1) if has_rating else 5
     return (
@@ -127,7 +128,7 @@ def _specificity(rule: SLARule) -> tuple[int, ...]:
 
 def sla_rule_for(*, rules: Iterable[SLARule], facts: SLAFacts) -> SLARule | None:
     """Pure: the most specific active rule matching the facts."""
-    return max((rule for rule in rules if rule_matches(rule, facts)), key=_specificity, default=None)
+    return max((rule for rule in rules if rule_matches(rule, facts)), key=specificity, default=None)
 
 
 def sla_rule_reason(rule: SLARule | None) -> str:

@@ -62,6 +62,39 @@ def format_periods(periods: tuple[Period, ...]) -> list[list[str]]:
     return [[f"{s // 60:02d}:{s % 60:02d}", f"{e // 60:02d}:{e % 60:02d}"] for s, e in periods]
 
 
+WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+
+
+def week_periods(week: Any) -> dict[str, list[list[str]]]:
+    """A stored week with all seven days ("0" Monday … "6" Sunday), each day's periods sorted; a day off is []."""
+    week = week if isinstance(week, dict) else {}
+    return {str(day): format_periods(parse_periods(week.get(str(day)))) for day in range(7)}
+
+
+def describe_week(week: Any) -> str:
+    """«пн–пт 09:00–13:00, 14:00–18:00; сб, вс выходной»; «круглосуточно» without any hours."""
+    try:
+        days = week_periods(week)
+    except ValidationError:
+        return "часы записаны с ошибкой"
+    if not any(days.values()):
+        return "круглосуточно"
+    groups: list[tuple[list[int], list[list[str]]]] = []
+    for day in range(7):
+        periods = days[str(day)]
+        if groups and groups[-1][1] == periods and groups[-1][0][-1] == day - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], periods))
+    parts = []
+    for numbers, periods in groups:
+        names = [WEEKDAYS_SHORT[n] for n in numbers]
+        label = f"{names[0]}–{names[-1]}" if len(names) > 2 else ", ".join(names)
+        hours = ", ".join(f"{start}–{end}" for start, end in periods) if periods else "выходной"
+        parts.append(f"{label} {hours}")
+    return "; ".join(parts)
+
+
 @lru_cache(maxsize=64)
 def _russian_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(days off, transferred working days) of one year of the Russian production calendar."""

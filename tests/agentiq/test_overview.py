@@ -101,7 +101,7 @@ def test_admin_index_shows_the_overview(client, staff, trouble):
 
     assert "Что требует внимания" in html
     assert "Обращения с нарушенным сроком ответа" in html
-    assert "/admin/interactions/interaction/?needs_response__exact=1&amp;sla_state__exact=breached" in html
+    assert 'href="/admin/interactions/breachedinteraction/"' in html
     assert "Синхронизация по маркетплейсам" in html
 
 

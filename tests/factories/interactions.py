@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from interactions.models import (
+    BreachedInteraction,
     CalendarDay,
     Customer,
     DeliveryState,
@@ -23,6 +24,7 @@ from tests.factories.integrations import ConnectionFactory
 from tests.factories.sellers import SellerFactory
 
 __all__ = [
+    "BreachedInteractionFactory",
     "CalendarDayFactory",
     "CustomerFactory",
     "InteractionEventFactory",
@@ -59,6 +61,19 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
     last_message_at = factory.SelfAttribute("created_at")
     last_buyer_message_at = factory.SelfAttribute("created_at")
+
+
+class BreachedInteractionFactory(InteractionFactory):
+    """Waiting for an answer, an hour past its deadline."""
+
+    class Meta:
+        model = BreachedInteraction
+
+    status = "open"
+    needs_response = True
+    sla_state = "breached"
+    sla_started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2))
+    first_response_due_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,5 @@
-"""Whatever a client puts in the query string of the inbox, customers, stats and notifications lists, the answer
-is never a 5xx.
+"""Whatever a client puts in the query string of the inbox, customers, stats, notifications, SLA rules and calendar
+reads, the answer is never a 5xx.
 
 Each example is a mostly plausible query (so that it gets past validation and reaches the database)
 with up to two parameters replaced by something hostile: arbitrary text, NUL bytes, huge numbers,
@@ -20,17 +20,22 @@ from django.utils import timezone as dj_timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from interactions.api.calendar import CalendarDayListApi, CalendarPreviewApi
 from interactions.api.customers import CustomerListApi
 from interactions.api.inbox import InteractionListApi
+from interactions.api.sla_rules import SLARuleListApi
 from interactions.api.stats import StatsApi
 from interactions.models import Kind, Marketplace, Priority, Sentiment, SLAState, Status
 from notifications.api import NotificationListApi
 from tests.factories import (
+    CalendarDayFactory,
     CustomerFactory,
     InteractionFactory,
     NotificationFactory,
     OutgoingMessageFactory,
+    SLARuleFactory,
     UserFactory,
+    WorkingCalendarFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +178,19 @@ NOTIFICATIONS_PLAUSIBLE = {
     "limit": st.integers(1, 100).map(str),
 }
 CALENDAR = st.dates().map(date.isoformat)
+SLA_RULES_PLAUSIBLE = {"include_inactive": BOOLEANS}
+# Around today, where the shop's special days are, or any day of the calendar.
+NEAR_DAYS = st.integers(-400, 1200).map(lambda n: (date.today() + timedelta(days=n)).isoformat())
+CALENDAR_DAYS_PLAUSIBLE = {"from": NEAR_DAYS | CALENDAR, "to": NEAR_DAYS | CALENDAR}
+PREVIEW_PLAUSIBLE = {
+    "start": st.one_of(
+        st.datetimes(datetime(2000, 1, 1), datetime(2029, 1, 1)).map(datetime.isoformat),
+        st.datetimes(datetime(2000, 1, 2), datetime(2029, 1, 1), timezones=st.just(UTC)).map(datetime.isoformat),
+        ISO_DATETIMES,
+        st.sampled_from(["0001-01-01T00:00:00", "9999-12-31T23:59:59", "9999-12-31T23:59:59-23:59"]),
+    ),
+    "minutes": st.integers(0, 525_600).map(str),
+}
 
 
 @st.composite
@@ -237,6 +255,18 @@ def shop(owner, agent, unthrottled):
             read_at=now if i % 2 else None,
         )
     UserFactory(seller=owner.seller, role="agent")
+    SLARuleFactory(seller=owner.seller, kind="review", rating_min=1, rating_max=2)
+    SLARuleFactory(seller=owner.seller, is_active=False)
+    calendar = WorkingCalendarFactory(
+        seller=owner.seller, week={**{str(d): [["09:00", "13:00"], ["14:00", "18:00"]] for d in range(5)}}
+    )
+    for n in (-10, 0, 3, 30):
+        CalendarDayFactory(calendar=calendar, date=date.today() + timedelta(days=n), is_working=n == 3)
+
+
+# 200 bodies by endpoint: a page, a plain list, or one object.
+PLAIN_LISTS = {"/api/sla-rules", "/api/calendar/days"}
+OBJECTS = {"/api/stats", "/api/calendar", "/api/calendar/preview"}
 
 
 def assert_never_5xx(client, url: str, params: dict[str, Any] | None = None, **extra: Any) -> None:
@@ -249,7 +279,9 @@ def assert_never_5xx(client, url: str, params: dict[str, Any] | None = None, **e
     body = response.json()
     if response.status_code >= 400:
         assert set(body) >= {"detail", "code"}, body
-    elif url != "/api/stats":
+    elif url in PLAIN_LISTS:
+        assert isinstance(body, list)
+    elif url not in OBJECTS:
         assert isinstance(body["results"], list)
 
 
@@ -292,6 +324,9 @@ def test_every_query_parameter_is_covered():
     assert set(CustomerListApi.FilterInput().fields) == set(CUSTOMERS_PLAUSIBLE)
     assert set(StatsApi.FilterInput().fields) == {"date_from", "date_to"}  # `from` and `to` on the wire
     assert set(NotificationListApi.FilterInput().fields) == set(NOTIFICATIONS_PLAUSIBLE)
+    assert set(SLARuleListApi.FilterInput().fields) == set(SLA_RULES_PLAUSIBLE)
+    assert set(CalendarDayListApi.FilterInput().fields) == set(CALENDAR_DAYS_PLAUSIBLE)
+    assert set(CalendarPreviewApi.FilterInput().fields) == set(PREVIEW_PLAUSIBLE)
 
 
 @BUDGET
@@ -319,11 +354,56 @@ def test_notification_list_never_5xx(owner_client, shop, params):
 
 
 @settings(BUDGET, max_examples=60)
+@given(params=queries(SLA_RULES_PLAUSIBLE))
+def test_sla_rule_list_never_5xx(owner_client, shop, params):
+    assert_never_5xx(owner_client, "/api/sla-rules", params)
+
+
+@BUDGET
+@given(params=queries(CALENDAR_DAYS_PLAUSIBLE))
+def test_calendar_day_list_never_5xx(owner_client, shop, params):
+    assert_never_5xx(owner_client, "/api/calendar/days", params)
+
+
+@BUDGET
+@given(params=queries(PREVIEW_PLAUSIBLE))
+def test_calendar_preview_never_5xx(owner_client, shop, params):
+    assert_never_5xx(owner_client, "/api/calendar/preview", params)
+
+
+@settings(BUDGET, max_examples=60)
 @given(
-    url=st.sampled_from(["/api/interactions", "/api/customers", "/api/stats", "/api/notifications"]),
+    url=st.sampled_from(
+        [
+            "/api/interactions",
+            "/api/customers",
+            "/api/stats",
+            "/api/notifications",
+            "/api/sla-rules",
+            "/api/calendar",
+            "/api/calendar/days",
+            "/api/calendar/preview",
+        ]
+    ),
     pairs=st.lists(
         st.tuples(
-            st.sampled_from(["q", "cursor", "limit", "from", "to", "kind", "assigned_to", "tag", "unread"]), st.binary()
+            st.sampled_from(
+                [
+                    "q",
+                    "cursor",
+                    "limit",
+                    "from",
+                    "to",
+                    "kind",
+                    "assigned_to",
+                    "tag",
+                    "unread",
+                    "include_inactive",
+                    "start",
+                    "minutes",
+                ]
+            ),
+            st.binary(),
         ),
         max_size=4,
     ),

@@ -20,6 +20,12 @@ ENDPOINTS = {
     "/api/stats": {"get"},
     "/api/reply-templates": {"get", "post"},
     "/api/reply-templates/{template_id}": {"get", "patch", "delete"},
+    "/api/sla-rules": {"get", "post"},
+    "/api/sla-rules/{rule_id}": {"get", "patch", "delete"},
+    "/api/calendar": {"get", "put", "patch"},
+    "/api/calendar/days": {"get", "post"},
+    "/api/calendar/days/{day_id}": {"get", "patch", "delete"},
+    "/api/calendar/preview": {"get"},
 }
 
 
@@ -35,7 +41,7 @@ def test_inbox_endpoints_are_documented():
                 continue
             ok = next(code for code in responses if code.startswith("2"))
             assert "content" in responses[ok], (path, method)
-            if method in ("post", "patch") and not path.endswith("/read"):
+            if method in ("post", "put", "patch") and not path.endswith("/read"):
                 assert "requestBody" in operation, (path, method)
     list_params = {p["name"] for p in schema["paths"]["/api/interactions"]["get"]["parameters"]}
     assert {"kind", "status", "q", "cursor", "assigned_to", "rating_min", "created_from"} <= list_params
@@ -67,3 +73,19 @@ def test_detail_documents_strong_and_suggested_links():
     decide = schema["paths"]["/api/interactions/{interaction_id}/links/{other_id}"]["post"]
     body = decide["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert components[body]["required"] == ["decision"]
+
+
+def test_sla_settings_document_their_shapes():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    rule = components["SLARule"]["properties"]
+    assert {"scope", "editable", "reason", "governed_count", "escalation_steps", "chat_phase"} <= set(rule)
+    assert rule["escalation_steps"]["items"]["$ref"].endswith("/EscalationStep")
+    assert set(components["EscalationStep"]["required"]) == {"after_minutes", "action"}
+    week = components["WorkingCalendar"]["properties"]["week"]
+    assert week["type"] == "object" and week["additionalProperties"]["type"] == "array"
+    assert set(components["WorkingCalendarInputRequest"]["required"]) == {"week", "follows_production_calendar"}
+    preview = {p["name"] for p in schema["paths"]["/api/calendar/preview"]["get"]["parameters"]}
+    days = {p["name"] for p in schema["paths"]["/api/calendar/days"]["get"]["parameters"]}
+    rules = {p["name"] for p in schema["paths"]["/api/sla-rules"]["get"]["parameters"]}
+    assert preview == {"start", "minutes"} and days == {"from", "to"} and rules == {"include_inactive"}
