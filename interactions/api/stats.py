@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -13,13 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interactions import selectors
+from interactions.api.dates import DAYS_AHEAD, EARLIEST_DAY, DayInWindowField, shop_today
 from sellers.access import IsSellerMember, seller_for_request
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-# No shop has data before 2000, and a year ahead is as far as anyone plans; outside it, date arithmetic overflows.
-EARLIEST_DAY = date(2000, 1, 1)
-DAYS_AHEAD = 365
 
 
 class StatsApi(APIView):
@@ -29,22 +26,8 @@ class StatsApi(APIView):
     class FilterInput(serializers.Serializer):
         """`from`/`to` as `date_from`/`date_to`; the shop's today comes in the context."""
 
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
-
-        def _in_window(self, value: date) -> date:
-            latest = self.context["today"] + timedelta(days=DAYS_AHEAD)
-            if not EARLIEST_DAY <= value <= latest:
-                raise serializers.ValidationError(
-                    f"Дата должна быть между {EARLIEST_DAY:%d.%m.%Y} и {latest:%d.%m.%Y}."
-                )
-            return value
-
-        def validate_date_from(self, value: date) -> date:
-            return self._in_window(value)
-
-        def validate_date_to(self, value: date) -> date:
-            return self._in_window(value)
+        date_from = DayInWindowField(required=False)
+        date_to = DayInWindowField(required=False)
 
         def validate(self, attrs):
             date_to = attrs.get("date_to") or self.context["today"]
@@ -116,7 +99,7 @@ class StatsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         seller = seller_for_request(request)
-        today = datetime.now(ZoneInfo(seller.timezone or "Europe/Moscow")).date()
+        today = shop_today(seller)
         # `from`/`to` on the wire (a Python keyword otherwise); errors are reported under the wire names.
         raw = {"date_from": request.query_params.get("from"), "date_to": request.query_params.get("to")}
         serializer = self.FilterInput(data={k: v for k, v in raw.items() if v}, context={"today": today})

@@ -39,6 +39,9 @@ def test_inbox_endpoints_are_documented():
                 assert "requestBody" in operation, (path, method)
     list_params = {p["name"] for p in schema["paths"]["/api/interactions"]["get"]["parameters"]}
     assert {"kind", "status", "q", "cursor", "assigned_to", "rating_min", "created_from"} <= list_params
+    drill_down = {"from", "to", "sla_met", "sla_target_met", "sla_pending", "responded", "responded_by", "auto_reply"}
+    assert drill_down <= list_params
+    assert not {"wait_from", "wait_to"} & list_params
     stats_params = {p["name"] for p in schema["paths"]["/api/stats"]["get"]["parameters"]}
     assert {"from", "to"} <= stats_params
     assert not {"date_from", "date_to"} & stats_params  # the wire names only: the serializer's are internal
