@@ -47,6 +47,20 @@ def test_inbox_endpoints_are_documented():
     assert not {"date_from", "date_to"} & stats_params  # the wire names only: the serializer's are internal
 
 
+def test_stats_documents_the_sla_report():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    assert "sla_report" in components["Stats"]["properties"]
+    report = components["StatsSlaReport"]["properties"]
+    assert {"as_of", "figure_filters", "team", "auto_replies", "by_marketplace", "by_kind", "by_member"} <= set(report)
+    figures = components["StatsSlaFigures"]["properties"]
+    assert {"filter", "judged", "met_deadline", "missed_target", "pending", "deadline_pct", "median_seconds"} <= set(
+        figures
+    )
+    assert set(components["StatsWaitCount"]["properties"]) == {"waits", "interactions"}
+    assert "member" in components["StatsSlaMember"]["properties"]
+
+
 def test_endpoints_declare_bearer_jwt():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     assert schema["components"]["securitySchemes"]["jwtAuth"] == {
