@@ -84,3 +84,10 @@ def test_detail_documents_strong_and_suggested_links():
     decide = schema["paths"]["/api/interactions/{interaction_id}/links/{other_id}"]["post"]
     body = decide["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert components[body]["required"] == ["decision"]
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    """A warning (an enum name collision, an undocumented field) fails here rather than in a reader's client."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
