@@ -417,3 +417,68 @@ def test_report_of_an_empty_range(owner_client, shop, frozen):
     assert without_filter(report["team"]) == figures(ZERO, (None, None), (None, None))
     assert report["by_member"] == []
     assert [row["team"]["started"]["waits"] for row in report["by_kind"]] == [0, 0, 0]
+
+
+def test_waits_written_by_the_services_are_counted_and_listed_alike(owner_client, owner, connection):
+    """No factory-made cycles: an import, a reply, the buyer writing again, an auto-reply and a close, as the
+    services write them, and every figure's drill-down still lists exactly its interactions."""
+    from interactions.models import Interaction, ResponseCycle
+    from interactions.records import CustomerRecord, InteractionRecord, MessageRecord
+    from interactions.services import upsert_records
+    from tests.factories import SLARuleFactory
+
+    SLARuleFactory(seller=owner.seller, target_minutes=30, deadline_minutes=60, follows_calendar=False)
+    buyer = CustomerRecord(external_id="client-1", name="Иван")
+
+    def message(ext, minutes_ago, *, author="buyer"):
+        direction = "in" if author == "buyer" else "out"
+        created = NOW - timedelta(minutes=minutes_ago)
+        return MessageRecord(
+            external_id=ext, direction=direction, author=author, text="Когда придёт?", created_at=created
+        )
+
+    def record(kind, ext, messages, **kw):
+        return InteractionRecord(
+            kind=kind, external_id=ext, created_at=messages[0].created_at, messages=messages, customer=buyer, **kw
+        )
+
+    first = [message("c1", 100)]
+    with freeze_time(NOW - timedelta(minutes=99)):
+        upsert_records(
+            connection=connection,
+            records=[
+                record("chat", "chat-1", first, reply_context={"reply_sign": "s"}),
+                record("review", "review-1", [message("r1", 99), message("r2", 98, author="auto_reply")], rating=5),
+                record("question", "question-1", [message("q1", 99)]),
+            ],
+        )
+    chat = Interaction.objects.get(kind="chat")
+    question = Interaction.objects.get(kind="question")
+    with freeze_time(NOW - timedelta(minutes=70)):  # 29 minutes after it was asked: closed in time
+        response = owner_client.patch(f"/api/interactions/{question.id}", {"status": "closed"}, format="json")
+        assert response.status_code == 200
+    with freeze_time(NOW - timedelta(minutes=20)):  # 80 minutes after the buyer wrote: late
+        response = owner_client.post(f"/api/interactions/{chat.id}/reply", {"text": "Завтра привезут."}, format="json")
+        assert response.status_code == 201
+    with freeze_time(NOW - timedelta(minutes=10)):  # the buyer writes again: a second wait, pending at NOW
+        again = [*first, message("c2", 20, author="seller"), message("c3", 10)]
+        upsert_records(
+            connection=connection, records=[record("chat", "chat-1", again, reply_context={"reply_sign": "s"})]
+        )
+
+    assert ResponseCycle.objects.filter(seller=owner.seller).count() == 3
+    with freeze_time(NOW):
+        day = {"from": "2026-11-10", "to": "2026-11-10"}
+        report = owner_client.get("/api/stats", day).json()["sla_report"]
+        team = report["team"]
+        assert team["started"] == {"waits": 3, "interactions": 2}  # the chat twice, the question
+        assert team["missed_deadline"] == {"waits": 1, "interactions": 1}  # the chat's first wait
+        assert team["pending"] == {"waits": 1, "interactions": 1}  # its second
+        assert team["judged"]["waits"] == 1 and team["deadline_pct"] == 0.0  # the question closed in time: not judged
+        assert team["median_seconds"] == 80 * 60
+        assert report["auto_replies"]["met_deadline"] == {"waits": 1, "interactions": 1}
+        assert report["by_member"][0]["member"]["id"] == owner.id
+        for label, block in _blocks(report):
+            for figure, extra in report["figure_filters"].items():
+                listed = _listed(owner_client, {**block["filter"], **extra})
+                assert len(listed) == block[figure]["interactions"], (label, figure)
