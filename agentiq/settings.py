@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Interactions, templates and the inbox filter share one kind enum; notifications have their own kinds.
+    "ENUM_NAME_OVERRIDES": {"InteractionKindEnum": "interactions.models.Kind"},
 }
 
 # --- Observability -------------------------------------------------------------------------

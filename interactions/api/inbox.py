@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from agentiq.errors import NotFound
 from interactions import selectors, services
+from interactions.api.dates import DayInWindowField, shop_today
 from interactions.api.serializers import (
     InteractionDetailOutput,
     InteractionListOutput,
@@ -55,6 +56,24 @@ class AssignedToField(serializers.CharField):
         raise serializers.ValidationError("Укажите id сотрудника, «me» или «unassigned».")
 
 
+class RespondedByField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value in ("me", selectors.NO_MEMBER):
+            return value
+        if value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID)) and 0 < int(value) <= MAX_ID:
+            return int(value)
+        raise serializers.ValidationError("Укажите id сотрудника, «me» или «none» (ответ не из AgentIQ).")
+
+
+# DRF's Russian catalogue has no translation of the boolean field's error.
+BOOLEAN_INVALID = {"invalid": "Ожидается true или false."}
+
+
+def _wait_flag(help_text: str) -> serializers.BooleanField:
+    return serializers.BooleanField(required=False, help_text=help_text, error_messages=BOOLEAN_INVALID)
+
+
 class InteractionListApi(APIView):
     permission_classes = [IsSellerMember]
 
@@ -68,8 +87,8 @@ class InteractionListApi(APIView):
         sentiment = _choices(Sentiment.choices)
         intent = CommaListField(child=serializers.CharField(max_length=32), required=False)
         connection = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-        needs_response = serializers.BooleanField(allow_null=True, default=None)
-        is_read = serializers.BooleanField(allow_null=True, default=None)
+        needs_response = serializers.BooleanField(allow_null=True, default=None, error_messages=BOOLEAN_INVALID)
+        is_read = serializers.BooleanField(allow_null=True, default=None, error_messages=BOOLEAN_INVALID)
         rating_min = serializers.IntegerField(required=False, min_value=1, max_value=5)
         rating_max = serializers.IntegerField(required=False, min_value=1, max_value=5)
         assigned_to = AssignedToField(required=False)
@@ -78,13 +97,23 @@ class InteractionListApi(APIView):
         created_from = serializers.DateTimeField(required=False)
         created_to = serializers.DateTimeField(required=False)
         q = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
+        # The SLA report's drill-down: conditions on one and the same wait of the interaction (see /api/stats).
+        sla_met = _wait_flag("ожидание оценено: true — ответили до срока, false — срок нарушен (в т. ч. без ответа)")
+        sla_target_met = _wait_flag("ожидание оценено: true — ответили до «скоро срок», false — нет")
+        sla_pending = _wait_flag("true — ждёт ответа, срок ещё не наступил; false — ожидание оценено (в срок или нет)")
+        responded = _wait_flag("true — ожидание закончилось ответом; false — нет (ещё ждёт, закрыто, ответ вне учёта)")
+        responded_by = RespondedByField(
+            required=False,
+            help_text="ожидание закончилось ответом этого сотрудника (id или «me»); «none» — ответ без сотрудника",
+        )
+        auto_reply = _wait_flag("true — ответил автоответ; false — любое ожидание, на которое не ответил автоответ")
         ordering = serializers.ChoiceField(choices=list(selectors.ORDERINGS), default="default")
         cursor = serializers.CharField(required=False, max_length=2000)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
         def get_fields(self):
             # DRF deep-copies every declared field for each serializer, and a request names a few of these
-            # 21 filters: only those and the ones with a default are copied (a fifth of a small shop's
+            # filters: only those and the ones with a default are copied (a fifth of a small shop's
             # request went there). Without data (the OpenAPI schema), all of them.
             data = getattr(self, "initial_data", None)
             if data is None:
@@ -97,7 +126,24 @@ class InteractionListApi(APIView):
             low, high = attrs.get("rating_min"), attrs.get("rating_max")
             if low is not None and high is not None and low > high:
                 raise serializers.ValidationError({"rating_max": ["Должно быть не меньше rating_min."]})
+            start, end = attrs.get("wait_from"), attrs.get("wait_to")
+            if start is not None and end is not None and start > end:
+                raise serializers.ValidationError({"to": ["Конец периода раньше начала."]})
             return attrs
+
+    # `from`/`to` are Python keywords, so they are declared under their wire names here, after the class.
+    FilterInput._declared_fields.update(
+        {
+            "from": DayInWindowField(
+                required=False,
+                source="wait_from",
+                help_text="ожидания, начавшиеся с этого дня (по времени магазина), как в /api/stats",
+            ),
+            "to": DayInWindowField(
+                required=False, source="wait_to", help_text="ожидания, начавшиеся по этот день включительно"
+            ),
+        }
+    )
 
     @extend_schema_serializer(component_name="InboxPage")
     class Output(serializers.Serializer):
@@ -108,12 +154,13 @@ class InteractionListApi(APIView):
     def get(self, request: Request) -> Response:
         params = {key: request.query_params.getlist(key) for key in request.query_params}
         params = {key: (value if key in _LIST_PARAMS else value[-1]) for key, value in params.items()}
-        serializer = self.FilterInput(data=params)
+        seller = seller_for_request(request)
+        serializer = self.FilterInput(data=params, context={"today": shop_today(seller)})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         ordering, cursor, limit = data.pop("ordering"), data.pop("cursor", None), data.pop("limit")
         page = selectors.inbox_list(
-            seller=seller_for_request(request),
+            seller=seller,
             user=request.user,
             filters=data,
             ordering=ordering,

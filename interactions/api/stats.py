@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -13,13 +12,76 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interactions import selectors
+from interactions.api.dates import DAYS_AHEAD, EARLIEST_DAY, DayInWindowField, shop_today
 from sellers.access import IsSellerMember, seller_for_request
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-# No shop has data before 2000, and a year ahead is as far as anyone plans; outside it, date arithmetic overflows.
-EARLIEST_DAY = date(2000, 1, 1)
-DAYS_AHEAD = 365
+
+
+@extend_schema_serializer(component_name="StatsWaitCount")
+class WaitCountOutput(serializers.Serializer):
+    waits = serializers.IntegerField(help_text="ожидания (замеры): основа процентов")
+    interactions = serializers.IntegerField(
+        help_text="разные обращения за ними: столько строк вернёт /api/interactions с фильтром этой цифры"
+    )
+
+
+@extend_schema_serializer(component_name="StatsSlaFigures")
+class SlaFiguresOutput(serializers.Serializer):
+    filter = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="параметры /api/interactions для этого среза; к ним — figure_filters[цифра]",
+    )
+    started = WaitCountOutput(help_text="все ожидания, начавшиеся в периоде")
+    judged = WaitCountOutput(help_text="оценённые: ответ со сроком, закрыто без ответа после срока, ждёт после срока")
+    met_deadline = WaitCountOutput(help_text="ответили до срока")
+    missed_deadline = WaitCountOutput(help_text="оценённые, кроме ответивших до срока")
+    met_target = WaitCountOutput(help_text="ответили до «скоро срок»")
+    missed_target = WaitCountOutput(help_text="оценённые, кроме ответивших до «скоро срок»")
+    pending = WaitCountOutput(help_text="ещё ждут, срок не наступил")
+    responded = WaitCountOutput(help_text="закончились ответом: по ним время ответа")
+    deadline_pct = serializers.FloatField(allow_null=True, help_text="met_deadline / judged, %")
+    target_pct = serializers.FloatField(allow_null=True, help_text="met_target / judged, %")
+    median_seconds = serializers.FloatField(allow_null=True, help_text="медиана времени ответа, рабочие секунды")
+    p90_seconds = serializers.FloatField(allow_null=True, help_text="90-й перцентиль времени ответа, рабочие секунды")
+
+
+@extend_schema_serializer(component_name="StatsSlaMember")
+class SlaMemberOutput(SlaFiguresOutput):
+    @extend_schema_serializer(component_name="StatsMember")
+    class Member(serializers.Serializer):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        full_name = serializers.CharField()
+
+    member = Member(allow_null=True, help_text="кто ответил; null — ответ не из AgentIQ (кабинет маркетплейса)")
+
+
+@extend_schema_serializer(component_name="StatsSlaReport")
+class SlaReportOutput(serializers.Serializer):
+    @extend_schema_serializer(component_name="StatsSlaMarketplace")
+    class ByMarketplace(serializers.Serializer):
+        marketplace = serializers.CharField()
+        team = SlaFiguresOutput()
+        auto_replies = SlaFiguresOutput()
+
+    @extend_schema_serializer(component_name="StatsSlaKind")
+    class ByKind(serializers.Serializer):
+        kind = serializers.CharField()
+        team = SlaFiguresOutput()
+        auto_replies = SlaFiguresOutput()
+
+    as_of = serializers.DateTimeField(help_text="момент, на который оценены ещё идущие ожидания")
+    figure_filters = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="цифра → её параметры /api/interactions (добавляются к filter среза)",
+    )
+    team = SlaFiguresOutput(help_text="все ожидания, кроме отвеченных автоответом")
+    auto_replies = SlaFiguresOutput(help_text="ожидания, на которые ответил автоответ")
+    by_marketplace = ByMarketplace(many=True)
+    by_kind = ByKind(many=True)
+    by_member = SlaMemberOutput(many=True, help_text="ответы команды по сотрудникам")
 
 
 class StatsApi(APIView):
@@ -29,22 +91,8 @@ class StatsApi(APIView):
     class FilterInput(serializers.Serializer):
         """`from`/`to` as `date_from`/`date_to`; the shop's today comes in the context."""
 
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
-
-        def _in_window(self, value: date) -> date:
-            latest = self.context["today"] + timedelta(days=DAYS_AHEAD)
-            if not EARLIEST_DAY <= value <= latest:
-                raise serializers.ValidationError(
-                    f"Дата должна быть между {EARLIEST_DAY:%d.%m.%Y} и {latest:%d.%m.%Y}."
-                )
-            return value
-
-        def validate_date_from(self, value: date) -> date:
-            return self._in_window(value)
-
-        def validate_date_to(self, value: date) -> date:
-            return self._in_window(value)
+        date_from = DayInWindowField(required=False)
+        date_to = DayInWindowField(required=False)
 
         def validate(self, attrs):
             date_to = attrs.get("date_to") or self.context["today"]
@@ -90,11 +138,14 @@ class StatsApi(APIView):
         open_count = serializers.IntegerField()
         needs_response_count = serializers.IntegerField()
         interactions_count = serializers.IntegerField()
-        sla = Sla()
-        first_response = FirstResponse()
+        sla = Sla(help_text="как sla_report.team: met_deadline, missed_deadline (ожидания), deadline_pct")
+        first_response = FirstResponse(help_text="как sla_report.team: медиана и p90, рабочие секунды")
         rating_distribution = serializers.DictField(child=serializers.IntegerField())
         volume_per_day = Volume(many=True)
         replies_sent_per_day = Replies(many=True)
+        sla_report = SlaReportOutput(
+            help_text="соблюдение сроков и время ответа по ожиданиям, начавшимся в периоде (docs/reports.md)"
+        )
 
     @extend_schema(
         parameters=[
@@ -116,7 +167,7 @@ class StatsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         seller = seller_for_request(request)
-        today = datetime.now(ZoneInfo(seller.timezone or "Europe/Moscow")).date()
+        today = shop_today(seller)
         # `from`/`to` on the wire (a Python keyword otherwise); errors are reported under the wire names.
         raw = {"date_from": request.query_params.get("from"), "date_to": request.query_params.get("to")}
         serializer = self.FilterInput(data={k: v for k, v in raw.items() if v}, context={"today": today})

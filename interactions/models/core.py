@@ -256,6 +256,12 @@ class Interaction(models.Model):
                 condition=Q(kind="chat", needs_response=False) & ~Q(status="closed"),
                 name="interaction_quiet_chat_idx",
             ),
+            # The SLA report's running waits of a shop's range (interactions.selectors.waits).
+            models.Index(
+                fields=["seller", "sla_started_at"],
+                condition=Q(needs_response=True, sla_started_at__isnull=False),
+                name="interaction_running_wait_idx",
+            ),
         ]
 
     def __str__(self) -> str:

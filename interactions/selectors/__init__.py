@@ -15,8 +15,10 @@ from interactions.selectors.inbox import (
 from interactions.selectors.keyset import CursorError
 from interactions.selectors.links import interaction_links, link_pair
 from interactions.selectors.stats import stats_for
+from interactions.selectors.waits import NO_MEMBER
 
 __all__ = [
+    "NO_MEMBER",
     "ORDERINGS",
     "CursorError",
     "InboxPage",

@@ -13,10 +13,14 @@ from django.db import connection as db_connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
+from django.utils import timezone
 
 from agentiq.errors import NotFound
 from interactions.models import DeliveryState, Direction, Interaction, Message
 from interactions.selectors.keyset import SortKey, keyset_page
+from interactions.selectors.waits import PARAMS as WAIT_PARAMS
+from interactions.selectors.waits import WaitFilter, day_bounds, interactions_with_wait
+from interactions.services.working_time import zone_of
 
 # The default order: what is breached first, then due soonest, then priority, then newest buyer message.
 ORDERINGS: dict[str, list[SortKey]] = {
@@ -90,7 +94,19 @@ def _search(queryset: QuerySet, q: str) -> QuerySet:
     return queryset.filter(search_text__icontains=q)
 
 
-def _apply_filters(queryset: QuerySet, *, filters: dict[str, Any], user: Any) -> QuerySet:
+def _wait_filter(*, filters: dict[str, Any], seller: Any, user: Any) -> WaitFilter | None:
+    date_from, date_to = filters.get("wait_from"), filters.get("wait_to")
+    # The report's drill-down: conditions on one wait of the interaction (interactions.selectors.waits).
+    given = {attr: filters[name] for name, attr in WAIT_PARAMS.items() if filters.get(name) is not None}
+    if not given and date_from is None and date_to is None:
+        return None
+    if given.get("responded_by") == "me":
+        given["responded_by"] = user.pk
+    start, end = day_bounds(tz=zone_of(seller.timezone), date_from=date_from, date_to=date_to)
+    return WaitFilter(start=start, end=end, **given)
+
+
+def _apply_filters(queryset: QuerySet, *, filters: dict[str, Any], seller: Any, user: Any) -> QuerySet:
     simple = {
         "kind": "kind__in",
         "marketplace": "marketplace__in",
@@ -126,6 +142,10 @@ def _apply_filters(queryset: QuerySet, *, filters: dict[str, Any], user: Any) ->
         queryset = queryset.filter(assigned_to_id=int(assigned))
     if filters.get("q"):
         queryset = _search(queryset, filters["q"])
+    wait = _wait_filter(filters=filters, seller=seller, user=user)
+    if wait is not None:
+        condition = interactions_with_wait(wait, now=timezone.now())
+        queryset = queryset.none() if condition is None else queryset.filter(condition)
     return queryset
 
 
@@ -133,7 +153,7 @@ def inbox_list(
     *, seller: Any, user: Any, filters: dict[str, Any], ordering: str = "default", cursor: str | None, limit: int
 ) -> InboxPage:
     """One page of the inbox: one query whatever the page size (related rows joined, preview in a subquery)."""
-    queryset = _apply_filters(_list_rows().filter(seller=seller), filters=filters, user=user)
+    queryset = _apply_filters(_list_rows().filter(seller=seller), filters=filters, seller=seller, user=user)
     rows, next_cursor = keyset_page(queryset, ordering=ordering, keys=ORDERINGS[ordering], cursor=cursor, limit=limit)
     return InboxPage(rows=[_nest_list_row(row) for row in rows], next_cursor=next_cursor)
 

@@ -33,6 +33,7 @@ from tests.factories import (
     InteractionFactory,
     NotificationFactory,
     OutgoingMessageFactory,
+    ResponseCycleFactory,
     SLARuleFactory,
     UserFactory,
     WorkingCalendarFactory,
@@ -137,6 +138,10 @@ def _choices(choices) -> st.SearchStrategy[Any]:
 
 BOOLEANS = st.sampled_from(["true", "false", "1", "0", "True", "null", "yes", "no"])
 IDS = st.integers(min_value=1, max_value=10**25).map(str)
+# Days a shop could ask about (so that the range reaches the database), or any day of the calendar.
+DAYS = st.dates(date(1999, 12, 1), date.today() + timedelta(days=400)).map(date.isoformat) | st.dates().map(
+    date.isoformat
+)
 
 
 def _inbox_plausible(ordering: str) -> dict[str, st.SearchStrategy[Any]]:
@@ -159,6 +164,15 @@ def _inbox_plausible(ordering: str) -> dict[str, st.SearchStrategy[Any]]:
         "created_from": ISO_DATETIMES,
         "created_to": ISO_DATETIMES,
         "q": st.text(max_size=200),
+        # The SLA report's drill-down.
+        "from": DAYS,
+        "to": DAYS,
+        "sla_met": BOOLEANS,
+        "sla_target_met": BOOLEANS,
+        "sla_pending": BOOLEANS,
+        "responded": BOOLEANS,
+        "responded_by": st.one_of(st.sampled_from(["me", "none"]), IDS),
+        "auto_reply": BOOLEANS,
         "ordering": st.just(ordering),
         "cursor": typed_cursor(ordering),
         "limit": st.integers(1, 100).map(str),
@@ -248,6 +262,14 @@ def shop(owner, agent, unthrottled):
             first_response_due_at=now + timedelta(hours=i - 2) if i != 2 else None,
         )
         OutgoingMessageFactory(interaction=interaction, author_user=owner, delivery_state="sent", sent_at=now)
+        ResponseCycleFactory(
+            interaction=interaction,
+            started_at=now - timedelta(days=i, hours=1),
+            responder=owner if i % 2 else None,
+            is_auto_reply=i == 3,
+            outcome="closed" if i == 2 else "responded",
+            met_deadline=i != 1,
+        )
         NotificationFactory(
             recipient=owner,
             interaction=interaction,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -121,6 +121,32 @@ def test_bad_filters_are_field_errors(owner_client):
     assert {"kind", "rating_min", "limit", "assigned_to"} <= set(errors)
     response = owner_client.get(URL, {"cursor": "not-a-cursor"})
     assert response.status_code == 400 and "cursor" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"sla_met": "maybe"}, "sla_met"),
+        ({"needs_response": "maybe"}, "needs_response"),  # an older flag, Russian too now
+        ({"sla_target_met": "2"}, "sla_target_met"),
+        ({"sla_pending": "pending"}, "sla_pending"),
+        ({"responded": "ага"}, "responded"),
+        ({"auto_reply": "-"}, "auto_reply"),
+        ({"responded_by": "bob"}, "responded_by"),
+        ({"responded_by": "0"}, "responded_by"),
+        ({"responded_by": str(2**63)}, "responded_by"),
+        ({"from": "2026-13-01"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "1999-12-31"}, "from"),
+        ({"from": "2026-11-09", "to": "2026-11-01"}, "to"),
+    ],
+)
+def test_bad_drill_down_values_are_russian_field_errors(owner_client, params, field):
+    response = owner_client.get(URL, params)
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert set(errors) == {field}, errors
+    assert all(any("а" <= ch <= "я" for ch in message.lower()) for message in errors[field]), errors
 
 
 def test_keyset_pagination_walks_everything_once_and_is_stable_under_inserts(owner_client, make_interaction):
@@ -248,6 +274,9 @@ def test_list_rows_render_as_the_declared_serializer_renders_the_model(owner_cli
         {"kind": "letter", "rating_min": "9", "limit": "0", "assigned_to": "bob"},
         {"rating_min": "4", "rating_max": "2"},
         {"unknown": "ignored", "priority": "urgent"},
+        {"from": "2026-03-01", "to": "2026-03-31", "sla_met": "false", "responded_by": "7", "auto_reply": "true"},
+        {"from": "2026-03-31", "to": "2026-03-01", "sla_pending": "maybe", "responded_by": "none"},
+        {"to": "1999-01-01", "responded": "true", "sla_target_met": "0", "responded_by": "me"},
     ],
 )
 def test_filter_input_copying_only_named_fields_validates_as_the_full_serializer(params):
@@ -260,7 +289,8 @@ def test_filter_input_copying_only_named_fields_validates_as_the_full_serializer
         def get_fields(self):
             return copy.deepcopy(self._declared_fields)
 
-    lean, full = InteractionListApi.FilterInput(data=params), AllFields(data=params)
+    context = {"today": date(2026, 3, 15)}  # the shop's today, which bounds `from`/`to`
+    lean, full = InteractionListApi.FilterInput(data=params, context=context), AllFields(data=params, context=context)
     assert lean.is_valid() == full.is_valid()
     assert lean.errors == full.errors
     if not lean.errors:

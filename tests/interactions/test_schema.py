@@ -45,9 +45,26 @@ def test_inbox_endpoints_are_documented():
                 assert "requestBody" in operation, (path, method)
     list_params = {p["name"] for p in schema["paths"]["/api/interactions"]["get"]["parameters"]}
     assert {"kind", "status", "q", "cursor", "assigned_to", "rating_min", "created_from"} <= list_params
+    drill_down = {"from", "to", "sla_met", "sla_target_met", "sla_pending", "responded", "responded_by", "auto_reply"}
+    assert drill_down <= list_params
+    assert not {"wait_from", "wait_to"} & list_params
     stats_params = {p["name"] for p in schema["paths"]["/api/stats"]["get"]["parameters"]}
     assert {"from", "to"} <= stats_params
     assert not {"date_from", "date_to"} & stats_params  # the wire names only: the serializer's are internal
+
+
+def test_stats_documents_the_sla_report():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    assert "sla_report" in components["Stats"]["properties"]
+    report = components["StatsSlaReport"]["properties"]
+    assert {"as_of", "figure_filters", "team", "auto_replies", "by_marketplace", "by_kind", "by_member"} <= set(report)
+    figures = components["StatsSlaFigures"]["properties"]
+    assert {"filter", "judged", "met_deadline", "missed_target", "pending", "deadline_pct", "median_seconds"} <= set(
+        figures
+    )
+    assert set(components["StatsWaitCount"]["properties"]) == {"waits", "interactions"}
+    assert "member" in components["StatsSlaMember"]["properties"]
 
 
 def test_endpoints_declare_bearer_jwt():
@@ -89,3 +106,10 @@ def test_sla_settings_document_their_shapes():
     days = {p["name"] for p in schema["paths"]["/api/calendar/days"]["get"]["parameters"]}
     rules = {p["name"] for p in schema["paths"]["/api/sla-rules"]["get"]["parameters"]}
     assert preview == {"start", "minutes"} and days == {"from", "to"} and rules == {"include_inactive"}
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    """A warning (an enum name collision, an undocumented field) fails here rather than in a reader's client."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))

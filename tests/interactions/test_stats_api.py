@@ -1,4 +1,7 @@
-"""GET /api/stats against values computed by hand, in the shop's timezone (Moscow, UTC+3)."""
+"""GET /api/stats against values computed by hand, in the shop's timezone (Moscow, UTC+3).
+
+The SLA figures (`sla`, `first_response`) count buyer waits (ResponseCycle rows and running waits) since the
+SLA report landed; tests/interactions/test_sla_report.py has the report itself and its drill-downs."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from tests.factories import ConnectionFactory, InteractionFactory, OutgoingMessageFactory
+from tests.factories import ConnectionFactory, InteractionFactory, OutgoingMessageFactory, ResponseCycleFactory
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -26,15 +29,28 @@ def data(owner, connection):
     h = timedelta(hours=1)
 
     def make(conn, kind, created, *, due, responded=None, **kw):
-        return InteractionFactory(
+        interaction = InteractionFactory(
             connection=conn,
             kind=kind,
             created_at=created,
+            sla_started_at=created,
             first_response_due_at=due,
             first_responded_at=responded,
             needs_response=responded is None,
             **kw,
         )
+        if responded is not None:  # the finished wait, as the services write it (round the clock here)
+            ResponseCycleFactory(
+                interaction=interaction,
+                started_at=created,
+                due_soon_at=due,
+                due_at=due,
+                ended_at=responded,
+                response_seconds=int((responded - created).total_seconds()),
+                met_target=responded <= due,
+                met_deadline=responded <= due,
+            )
+        return interaction
 
     a = make(connection, "review", msk(1, 10), due=msk(1, 11), responded=msk(1, 10, 30), rating=1, status="closed")
     # 01:00 in Moscow on the 2nd is still the 1st in UTC: it must count on the 2nd.
@@ -44,7 +60,8 @@ def data(owner, connection):
     make(ozon, "question", msk(2, 14), due=timezone.now() + 24 * h)
     make(connection, "review", msk(0, 23, 59), due=msk(1, 1), rating=2)  # the day before
     make(connection, "chat", msk(3, 0), due=msk(3, 2))  # the day after
-    InteractionFactory(created_at=msk(2, 12), rating=3)  # another shop
+    other = InteractionFactory(created_at=msk(2, 12), rating=3, sla_started_at=msk(2, 12))  # another shop
+    ResponseCycleFactory(interaction=other, met_deadline=False, response_seconds=99999)
 
     OutgoingMessageFactory(interaction=a, author_user=owner, delivery_state="sent", sent_at=msk(1, 10, 30))
     OutgoingMessageFactory(interaction=b, author_user=None, delivery_state="sent", sent_at=msk(2, 2))
@@ -62,8 +79,10 @@ def test_stats_hand_computed(owner_client, data):
     assert body["open_count"] == 5  # c, both questions, the day-before review, the day-after chat
     assert body["needs_response_count"] == 4
     assert body["interactions_count"] == 5
+    # Met: a and b; missed: c answered late and the first question still waiting past its deadline; the
+    # second question is pending (not judged).
     assert body["sla"] == {"met": 2, "breached": 2, "compliance_pct": 50.0}
-    # 1800 s, 3600 s, 10800 s: median 3600; p90 = 3600 + 0.8 × 7200.
+    # Working seconds of the answered waits (round the clock): 1800, 3600, 10800; median 3600; p90 = 3600 + 0.8 × 7200.
     assert body["first_response"] == {"median_seconds": 3600.0, "p90_seconds": 9360.0}
     assert body["rating_distribution"] == {"1": 1, "2": 0, "3": 0, "4": 0, "5": 1}
     assert body["volume_per_day"] == [
