@@ -22,7 +22,7 @@ from interactions.api.serializers import (
     detail_output,
     list_row_output,
 )
-from interactions.models import Kind, Marketplace, Priority, Sentiment, SLAState, Status
+from interactions.models import Intent, Kind, Marketplace, Priority, Sentiment, SLAState, Status
 from sellers.access import IsSellerMember, seller_for_request
 from sellers.models import User
 
@@ -181,6 +181,7 @@ class InteractionDetailApi(APIView):
     class PatchInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=Status.choices, required=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+        intent = serializers.ChoiceField(choices=Intent.choices, required=False)
         assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
         draft_text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
@@ -216,6 +217,8 @@ class InteractionDetailApi(APIView):
                 services.assign(interaction=interaction, user=assignee, actor=request.user)
             if "priority" in data:
                 services.set_priority(interaction=interaction, priority=data["priority"], actor=request.user)
+            if "intent" in data:
+                services.set_intent(interaction=interaction, intent=data["intent"], actor=request.user)
             if "status" in data:
                 services.set_status(interaction=interaction, status=data["status"], actor=request.user)
             if "draft_text" in data:

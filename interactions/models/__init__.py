@@ -1,10 +1,12 @@
 """The inbox's tables (core) and the SLA's (sla), importable from `interactions.models` as one."""
 
 from interactions.models.core import (
+    AnalysisSource,
     Author,
     Customer,
     DeliveryState,
     Direction,
+    Intent,
     Interaction,
     InteractionEvent,
     InteractionLink,
@@ -31,6 +33,7 @@ from interactions.models.sla import (
 )
 
 __all__ = [
+    "AnalysisSource",
     "Author",
     "BreachedInteraction",
     "CalendarDay",
@@ -40,6 +43,7 @@ __all__ = [
     "DeliveryState",
     "Direction",
     "EscalationAction",
+    "Intent",
     "Interaction",
     "InteractionEvent",
     "InteractionLink",

@@ -39,6 +39,23 @@ class Sentiment(models.TextChoices):
     POSITIVE = "positive", "позитив"
 
 
+class Intent(models.TextChoices):
+    DELIVERY = "delivery", "доставка"
+    ORDER_STATUS = "order_status", "статус заказа"
+    RETURN_REFUND = "return_refund", "возврат"
+    DEFECT_QUALITY = "defect_quality", "брак, качество"
+    SIZE_FIT = "size_fit", "размер"
+    PRODUCT_QUESTION = "product_question", "вопрос о товаре"
+    COMPLAINT = "complaint", "претензия"
+    GRATITUDE = "gratitude", "благодарность"
+    OTHER = "other", "другое"
+
+
+class AnalysisSource(models.TextChoices):
+    LLM = "llm", "языковая модель"
+    OFFLINE = "offline", "офлайн-анализатор"
+
+
 class SLAState(models.TextChoices):
     OK = "ok", "в срок"
     DUE_SOON = "due_soon", "скоро срок"
@@ -129,10 +146,22 @@ class Interaction(models.Model):
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.NEW)
     needs_response = models.BooleanField("ждёт ответа", default=True)
     priority = models.CharField("приоритет", max_length=16, choices=Priority.choices, default=Priority.NORMAL)
-    intent = models.CharField("намерение", max_length=32, blank=True, help_text="Чего хочет покупатель, по оценке ИИ.")
+    intent = models.CharField(
+        "намерение", max_length=32, choices=Intent.choices, blank=True, help_text="Чего хочет покупатель."
+    )
     sentiment = models.CharField("тональность", max_length=16, choices=Sentiment.choices, blank=True)
+    # A seller's own choice of priority or intent stands: a later analysis never overwrites it.
+    priority_by_seller = models.BooleanField("приоритет задан продавцом", default=False, db_default=False)
+    intent_by_seller = models.BooleanField("намерение задано продавцом", default=False, db_default=False)
     ai_summary = models.TextField("краткое содержание (ИИ)", blank=True)
     ai_analyzed_at = models.DateTimeField("проанализировано ИИ", null=True, blank=True)
+    ai_source = models.CharField(
+        "кто анализировал", max_length=16, choices=AnalysisSource.choices, blank=True, db_default=""
+    )
+    ai_confidence = models.FloatField("уверенность анализа", null=True, blank=True)
+    ai_needs_reply = models.BooleanField("по оценке ИИ нужен ответ", null=True, blank=True)
+    # What was analyzed (analyzer version + the buyer's texts): the same content is never analyzed twice.
+    ai_input_hash = models.CharField("отпечаток проанализированного", max_length=64, blank=True, db_default="")
     draft_text = models.TextField("черновик ответа", blank=True)
 
     first_response_due_at = models.DateTimeField("ответить до", null=True, blank=True)
@@ -370,6 +399,7 @@ class InteractionEvent(models.Model):
         ANSWER_EDITED = "answer_edited", "ответ изменён"
         STATUS_CHANGED = "status_changed", "статус изменён"
         PRIORITY_CHANGED = "priority_changed", "приоритет изменён"
+        INTENT_CHANGED = "intent_changed", "намерение изменено"
         ASSIGNED = "assigned", "назначен исполнитель"
         READ = "read", "прочитано"
         AI_ANALYZED = "ai_analyzed", "проанализировано ИИ"

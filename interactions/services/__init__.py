@@ -1,6 +1,7 @@
 """The only writers of the inbox tables. Integrations come in through `upsert_records`, and through
 `product_names_fill` for product names learned after an item arrived."""
 
+from interactions.services.analysis import AnalysisResult, analysis_apply, set_intent
 from interactions.services.customers import customer_update
 from interactions.services.cycles import clock_repick, clock_restart, cycle_build
 from interactions.services.events import event_build, event_record
@@ -40,7 +41,9 @@ from interactions.services.working_time import WorkingTime, working_time_for
 __all__ = [
     "BULK_ACTIONS",
     "REPLY_LENGTH_LIMITS",
+    "AnalysisResult",
     "WorkingTime",
+    "analysis_apply",
     "assign",
     "bulk_apply",
     "clock_repick",
@@ -65,6 +68,7 @@ __all__ = [
     "reply_template_save",
     "reply_validate",
     "set_draft",
+    "set_intent",
     "set_priority",
     "set_status",
     "sla_clock",

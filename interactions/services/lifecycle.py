@@ -98,12 +98,16 @@ def assign(*, interaction: Interaction, user: Any, actor: Any = None) -> Interac
 def set_priority(*, interaction: Interaction, priority: str, actor: Any = None) -> Interaction:
     if priority not in Priority.values:
         raise ValidationError({"priority": ["Неизвестный приоритет."]})
-    if priority == interaction.priority:
+    if priority == interaction.priority and (actor is None or interaction.priority_by_seller):
         return interaction
     with transaction.atomic():
         previous = interaction.priority
         interaction.priority = priority
         fields = ["priority"]
+        if actor is not None:
+            # A person chose it: later analyses keep it (interactions.services.analysis).
+            interaction.priority_by_seller = True
+            fields.append("priority_by_seller")
         # A running wait follows the new tier: same start, the rule re-picked.
         if clock_repick(interaction, now=timezone.now()):
             fields += list(CLOCK_FIELDS)
