@@ -140,6 +140,7 @@ class SyncRunInline(admin.TabularInline):
 
 @admin.register(Connection)
 class ConnectionAdmin(RussianModelAdmin):
+    count_forms = ("подключение", "подключения", "подключений")
     list_display = [
         "id",
         "seller",
@@ -294,6 +295,7 @@ class ConnectionMarketplaceFilter(admin.SimpleListFilter):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(RussianModelAdmin):
+    count_forms = ("запуск синхронизации", "запуска синхронизации", "запусков синхронизации")
     list_display = ["started", "connection", "finished", *SYNC_RUN_COLUMNS[2:], "error_count"]
     list_filter = ["status", ConnectionMarketplaceFilter]
     list_select_related = ["connection", "connection__seller"]
@@ -369,6 +371,7 @@ class ResolvedFilter(admin.SimpleListFilter):
 @admin.register(QuarantinedItem)
 class QuarantinedItemAdmin(RussianModelAdmin):
     accusative = "нераспознанную запись"
+    count_forms = ("нераспознанная запись", "нераспознанные записи", "нераспознанных записей")
     list_display = ["id", "connection", "stream_name", "external_id", "error_preview", "created_at", "resolved_at"]
     list_filter = [ResolvedFilter, StreamFilter]
     list_select_related = ["connection"]
@@ -399,6 +402,7 @@ class QuarantinedItemAdmin(RussianModelAdmin):
 @admin.register(ProductCard)
 class ProductCardAdmin(RussianModelAdmin):
     accusative = "карточку товара"
+    count_forms = ("карточка товара", "карточки товаров", "карточек товаров")
     list_display = ["nm_id", "marketplace", "name", "brand", "basket", "is_missing", "fetched_at"]
     list_filter = ["marketplace", "is_missing"]
     search_fields = ["=nm_id", "name", "brand", "vendor_code"]
@@ -416,6 +420,7 @@ class ProductCardAdmin(RussianModelAdmin):
 
 @admin.register(SyncCursor)
 class SyncCursorAdmin(RussianModelAdmin):
+    count_forms = ("курсор синхронизации", "курсора синхронизации", "курсоров синхронизации")
     list_display = ["connection", "stream_name", "value_preview", "updated_at"]
     list_filter = [StreamFilter]
     list_select_related = ["connection"]

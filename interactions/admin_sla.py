@@ -138,6 +138,7 @@ class RuleScopeFilter(admin.SimpleListFilter):
 
 @admin.register(SLARule)
 class SLARuleAdmin(RussianModelAdmin):
+    count_forms = ("правило SLA", "правила SLA", "правил SLA")
     form = SLARuleForm
     list_display = (
         "name",
@@ -273,6 +274,7 @@ class CalendarDayInline(admin.TabularInline):
 
 @admin.register(WorkingCalendar)
 class WorkingCalendarAdmin(RussianModelAdmin):
+    count_forms = ("рабочий календарь", "рабочих календаря", "рабочих календарей")
     form = WorkingCalendarForm
     list_display = ("seller", "week_text", "follows_production_calendar", "seller_timezone", "days_count", "updated")
     list_filter = ("follows_production_calendar",)
@@ -311,6 +313,7 @@ class WorkingCalendarAdmin(RussianModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(RussianModelAdmin):
+    count_forms = ("особый день", "особых дня", "особых дней")
     form = CalendarDayForm
     list_display = ("date", "calendar", "is_working", "periods_text", "note")
     list_filter = ("is_working",)
@@ -331,6 +334,7 @@ class CalendarDayAdmin(RussianModelAdmin):
 class BreachedInteractionAdmin(InteractionAdmin):
     """Every shop's interactions past their hard deadline and still waiting, the latest deadline last."""
 
+    count_forms = ("просроченное обращение", "просроченных обращения", "просроченных обращений")
     list_display = (
         "interaction_link",
         "seller",
@@ -386,6 +390,7 @@ class BreachedInteractionAdmin(InteractionAdmin):
 
 @admin.register(ResponseCycle)
 class ResponseCycleAdmin(ReadOnlyAdmin):
+    count_forms = ("замер времени ответа", "замера времени ответа", "замеров времени ответа")
     list_display = (
         "interaction",
         "seller",
