@@ -274,12 +274,12 @@ class ConnectionAdmin(RussianModelAdmin):
         queryset.filter(pk__in=ids).update(next_sync_at=timezone.now(), backoff_until=None)
         for connection_id in ids:
             enqueue_sync(connection_id)
-        self.message_user(request, f"Поставлено в очередь: {len(ids)}", messages.SUCCESS)
+        self.message_user(request, f"Поставлено в очередь: {self.count_label(len(ids))}.", messages.SUCCESS)
 
     @admin.action(description="Сбросить паузу после ошибок")
     def clear_backoff(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         changed = queryset.update(backoff_until=None, consecutive_failures=0, next_sync_at=timezone.now())
-        self.message_user(request, f"Сброшено: {changed}", messages.SUCCESS)
+        self.message_user(request, f"Пауза сброшена: {self.count_label(changed)}.", messages.SUCCESS)
 
 
 class ConnectionMarketplaceFilter(admin.SimpleListFilter):
@@ -396,7 +396,7 @@ class QuarantinedItemAdmin(RussianModelAdmin):
     @admin.action(description="Отметить как разобранные")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[QuarantinedItem]) -> None:
         changed = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-        self.message_user(request, f"Отмечено: {changed}", messages.SUCCESS)
+        self.message_user(request, f"Разобрано: {self.count_label(changed)}.", messages.SUCCESS)
 
 
 @admin.register(ProductCard)

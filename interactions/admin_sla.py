@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from agentiq.admin_base import RussianModelAdmin, short_datetime
+from agentiq.plural import count_label
 from interactions.admin import InteractionAdmin, ReadOnlyAdmin, plain_preview
 from interactions.models import (
     BreachedInteraction,
@@ -69,12 +70,17 @@ def _textarea(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "cols": 70, "style": "font-family: monospace"})
 
 
+# «в 1 магазине», «в 2 магазинах», «в 5 магазинах»; «1 ожидающее ответа обращение», «2 ожидающих …».
+IN_SHOPS = ("магазине", "магазинах", "магазинах")
+WAITING_INTERACTIONS = ("ожидающее ответа обращение", "ожидающих ответа обращения", "ожидающих ответа обращений")
+
+
 def _recompute_message(targets: list[int | None], total: RecomputeResult) -> str:
-    scope = "всех магазинов" if targets == [None] else f"магазинов: {len(targets)}"
-    return (
-        f"Сроки пересчитаны ({scope}): проверено ожидающих ответа обращений — {total.checked}, "
-        f"сроки изменились у {total.changed}."
-    )
+    scope = "во всех магазинах" if targets == [None] else f"в {count_label(len(targets), IN_SHOPS)}"
+    if not total.checked:
+        return f"Сроки пересчитаны {scope}: ожидающих ответа обращений нет."
+    changed = f"сроки изменились у {total.changed}" if total.changed else "сроки не изменились"
+    return f"Сроки пересчитаны {scope}: проверено {count_label(total.checked, WAITING_INTERACTIONS)}, {changed}."
 
 
 def recompute_for(seller_ids: set[int | None]) -> tuple[list[int | None], RecomputeResult]:

@@ -1,20 +1,25 @@
 """Counts in the staff console agree with their number: «6 правил SLA», «2 просроченных обращения», «5 продавцов»
-in the list footer, the search line, «выбрать все», the bulk delete and the list_editable save."""
+in the list footer, the search line, «выбрать все», the bulk delete, the list_editable save and the actions'
+own messages."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
-from django.utils import translation
+from django.utils import timezone, translation
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule
 
 from agentiq.admin_base import RussianModelAdmin, RussianTitlesMixin
+from integrations.models import Connection, QuarantinedItem
 from interactions.admin import InteractionAdmin
+from interactions.admin_sla import _recompute_message
 from interactions.models import BreachedInteraction, SLARule
+from interactions.services.recompute import RecomputeResult
 from sellers.models import Seller
 from tests import factories
 from tests.agentiq.test_admin import CYRILLIC, model_id, registered_models
@@ -217,3 +222,58 @@ def test_list_editable_save_says_how_many_in_russian(admin_client, no_rules):
 
     assert messages_of(response) == ["Изменено: 2 правила SLA."]
     assert SLARule.objects.filter(target_minutes=20).count() == 2
+
+
+def test_connection_actions_count_connections(admin_client, monkeypatch):
+    queued = []
+    monkeypatch.setattr("integrations.admin.enqueue_sync", queued.append)
+    enabled = factories.ConnectionFactory.create_batch(2)
+    disabled = factories.ConnectionFactory(is_enabled=False)
+    paused = [*enabled, disabled, *factories.ConnectionFactory.create_batch(2)]
+    Connection.objects.update(backoff_until=timezone.now() + timedelta(hours=1))
+    url = "/admin/integrations/connection/"
+
+    sync = admin_client.post(
+        url, {"action": "sync_now", "_selected_action": [c.pk for c in [*enabled, disabled]]}, follow=True
+    )
+    clear = admin_client.post(url, {"action": "clear_backoff", "_selected_action": [c.pk for c in paused]}, follow=True)
+
+    assert messages_of(sync) == ["Поставлено в очередь: 2 подключения."]
+    assert sorted(queued) == sorted(c.pk for c in enabled)
+    assert messages_of(clear) == ["Пауза сброшена: 5 подключений."]
+
+
+def test_resolving_quarantined_items_counts_them(admin_client):
+    items = factories.QuarantinedItemFactory.create_batch(2)
+    QuarantinedItem.objects.filter(pk=items[1].pk).update(resolved_at=timezone.now())
+
+    response = admin_client.post(
+        "/admin/integrations/quarantineditem/",
+        {"action": "mark_resolved", "_selected_action": [item.pk for item in items]},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["Разобрано: 1 нераспознанная запись."]
+
+
+@pytest.mark.parametrize(
+    ("targets", "checked", "changed", "expected"),
+    [
+        ([None], 0, 0, "Сроки пересчитаны во всех магазинах: ожидающих ответа обращений нет."),
+        ([1], 1, 0, "Сроки пересчитаны в 1 магазине: проверено 1 ожидающее ответа обращение, сроки не изменились."),
+        (
+            [1, 2],
+            22,
+            5,
+            "Сроки пересчитаны в 2 магазинах: проверено 22 ожидающих ответа обращения, сроки изменились у 5.",
+        ),
+        (
+            list(range(21)),
+            111,
+            1,
+            "Сроки пересчитаны в 21 магазине: проверено 111 ожидающих ответа обращений, сроки изменились у 1.",
+        ),
+    ],
+)
+def test_recompute_message_agrees_with_its_numbers(targets, checked, changed, expected):
+    assert _recompute_message(targets, RecomputeResult(checked=checked, changed=changed)) == expected
