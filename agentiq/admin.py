@@ -25,6 +25,7 @@ from agentiq.runtime import REGISTRY
 @admin.register(RuntimeSetting)
 class RuntimeSettingAdmin(RussianModelAdmin):
     accusative = "настройку"
+    count_forms = ("настройка", "настройки", "настроек")
     list_display = ("key", "value", "default", "description", "updated_at", "updated_by")
     list_filter = ("updated_at",)
     search_fields = ("key", "description")
@@ -60,6 +61,7 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(RussianTitlesMixin, BaseGroupAdmin):
     accusative = "группу"
+    count_forms = ("группа", "группы", "групп")
 
 
 class TaskNameFilter(admin.AllValuesFieldListFilter):
@@ -103,6 +105,7 @@ admin.site.unregister([PeriodicTask, ClockedSchedule, CrontabSchedule, SolarSche
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(RussianTitlesMixin, beat_admin.PeriodicTaskAdmin):
     accusative = "периодическую задачу"
+    count_forms = ("периодическая задача", "периодические задачи", "периодических задач")
     list_display = ("name", "enabled", "schedule", "interval", "start_time", "last_run_at", "one_off")
     list_filter = ["enabled", "one_off", ("task", TaskNameFilter), "start_time", "last_run_at"]
     fieldsets = (
@@ -161,6 +164,8 @@ class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
 
 @admin.register(ClockedSchedule)
 class ClockedScheduleAdmin(RussianTitlesMixin, beat_admin.ClockedScheduleAdmin):
+    # The catalogue's «время» has no count («6 время»): one row is a moment a task runs at.
+    count_forms = ("момент запуска", "момента запуска", "моментов запуска")
     inlines = [PeriodicTaskInline]
 
 
@@ -168,6 +173,7 @@ class ClockedScheduleAdmin(RussianTitlesMixin, beat_admin.ClockedScheduleAdmin):
 class CrontabScheduleAdmin(RussianTitlesMixin, beat_admin.CrontabScheduleAdmin):
     accusative = "расписание crontab"
     changelist_title = "Расписания crontab"
+    count_forms = ("расписание crontab", "расписания crontab", "расписаний crontab")
     inlines = [PeriodicTaskInline]
     list_display = ("expression", "description")
     fields = ("description", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
@@ -187,11 +193,13 @@ class CrontabScheduleAdmin(RussianTitlesMixin, beat_admin.CrontabScheduleAdmin):
 
 @admin.register(SolarSchedule)
 class SolarScheduleAdmin(RussianTitlesMixin, beat_admin.SolarScheduleAdmin):
+    count_forms = ("астрономическое событие", "астрономических события", "астрономических событий")
     inlines = [PeriodicTaskInline]
 
 
 @admin.register(IntervalSchedule)
 class IntervalScheduleAdmin(RussianTitlesMixin, beat_admin.IntervalScheduleAdmin):
+    count_forms = ("интервал", "интервала", "интервалов")
     inlines = [PeriodicTaskInline]
 
 

@@ -140,6 +140,7 @@ class SyncRunInline(admin.TabularInline):
 
 @admin.register(Connection)
 class ConnectionAdmin(RussianModelAdmin):
+    count_forms = ("подключение", "подключения", "подключений")
     list_display = [
         "id",
         "seller",
@@ -273,12 +274,12 @@ class ConnectionAdmin(RussianModelAdmin):
         queryset.filter(pk__in=ids).update(next_sync_at=timezone.now(), backoff_until=None)
         for connection_id in ids:
             enqueue_sync(connection_id)
-        self.message_user(request, f"Поставлено в очередь: {len(ids)}", messages.SUCCESS)
+        self.message_user(request, f"Поставлено в очередь: {self.count_label(len(ids))}.", messages.SUCCESS)
 
     @admin.action(description="Сбросить паузу после ошибок")
     def clear_backoff(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         changed = queryset.update(backoff_until=None, consecutive_failures=0, next_sync_at=timezone.now())
-        self.message_user(request, f"Сброшено: {changed}", messages.SUCCESS)
+        self.message_user(request, f"Пауза сброшена: {self.count_label(changed)}.", messages.SUCCESS)
 
 
 class ConnectionMarketplaceFilter(admin.SimpleListFilter):
@@ -294,6 +295,7 @@ class ConnectionMarketplaceFilter(admin.SimpleListFilter):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(RussianModelAdmin):
+    count_forms = ("запуск синхронизации", "запуска синхронизации", "запусков синхронизации")
     list_display = ["started", "connection", "finished", *SYNC_RUN_COLUMNS[2:], "error_count"]
     list_filter = ["status", ConnectionMarketplaceFilter]
     list_select_related = ["connection", "connection__seller"]
@@ -369,6 +371,7 @@ class ResolvedFilter(admin.SimpleListFilter):
 @admin.register(QuarantinedItem)
 class QuarantinedItemAdmin(RussianModelAdmin):
     accusative = "нераспознанную запись"
+    count_forms = ("нераспознанная запись", "нераспознанные записи", "нераспознанных записей")
     list_display = ["id", "connection", "stream_name", "external_id", "error_preview", "created_at", "resolved_at"]
     list_filter = [ResolvedFilter, StreamFilter]
     list_select_related = ["connection"]
@@ -393,12 +396,13 @@ class QuarantinedItemAdmin(RussianModelAdmin):
     @admin.action(description="Отметить как разобранные")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[QuarantinedItem]) -> None:
         changed = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-        self.message_user(request, f"Отмечено: {changed}", messages.SUCCESS)
+        self.message_user(request, f"Разобрано: {self.count_label(changed)}.", messages.SUCCESS)
 
 
 @admin.register(ProductCard)
 class ProductCardAdmin(RussianModelAdmin):
     accusative = "карточку товара"
+    count_forms = ("карточка товара", "карточки товаров", "карточек товаров")
     list_display = ["nm_id", "marketplace", "name", "brand", "basket", "is_missing", "fetched_at"]
     list_filter = ["marketplace", "is_missing"]
     search_fields = ["=nm_id", "name", "brand", "vendor_code"]
@@ -416,6 +420,7 @@ class ProductCardAdmin(RussianModelAdmin):
 
 @admin.register(SyncCursor)
 class SyncCursorAdmin(RussianModelAdmin):
+    count_forms = ("курсор синхронизации", "курсора синхронизации", "курсоров синхронизации")
     list_display = ["connection", "stream_name", "value_preview", "updated_at"]
     list_filter = [StreamFilter]
     list_select_related = ["connection"]

@@ -66,6 +66,7 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
+    count_forms = ("обращение", "обращения", "обращений")
     list_display = (
         "id",
         "seller",
@@ -164,6 +165,7 @@ class InteractionAdmin(ReadOnlyAdmin):
 
 @admin.register(InteractionEvent)
 class InteractionEventAdmin(ReadOnlyAdmin):
+    count_forms = ("событие", "события", "событий")
     list_display = ("created_at", "kind", "interaction", "actor")
     list_filter = ("kind",)
     raw_id_fields = ("interaction", "actor")
@@ -178,6 +180,7 @@ class InteractionEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
+    count_forms = ("сообщение", "сообщения", "сообщений")
     list_display = (
         "id",
         "interaction",
@@ -234,6 +237,7 @@ class MessageAdmin(ReadOnlyAdmin):
 class CustomerAdmin(ReadOnlyAdmin):
     accusative = "покупателя"
     delete_selected_label = "Удалить выбранных покупателей"
+    count_forms = ("покупатель", "покупателя", "покупателей")
     list_display = ("name", "external_id", "seller", "marketplace", "reviews_count", "average_rating", "last_seen_at")
     list_filter = ("marketplace",)
     search_fields = ("name", "external_id", "seller__name")
@@ -242,6 +246,7 @@ class CustomerAdmin(ReadOnlyAdmin):
 
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(RussianModelAdmin):
+    count_forms = ("шаблон ответа", "шаблона ответов", "шаблонов ответов")
     list_display = ("name", "seller", "kind", "updated_at")
     list_filter = ("kind",)
     search_fields = ("name", "text", "seller__name")
@@ -252,6 +257,7 @@ class ReplyTemplateAdmin(RussianModelAdmin):
 class InteractionLinkAdmin(ReadOnlyAdmin):
     """Sellers' decisions on suggested buyer links (made in the inbox, not here)."""
 
+    count_forms = ("связь обращений", "связи обращений", "связей обращений")
     list_display = ("decided_at", "seller", "a", "b", "decision", "score", "decided_by")
     list_filter = ("decision",)
     search_fields = ("seller__name",)

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from agentiq.admin_base import RussianModelAdmin, short_datetime
+from agentiq.plural import count_label
 from interactions.admin import InteractionAdmin, ReadOnlyAdmin, plain_preview
 from interactions.models import (
     BreachedInteraction,
@@ -69,12 +70,17 @@ def _textarea(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "cols": 70, "style": "font-family: monospace"})
 
 
+# «в 1 магазине», «в 2 магазинах», «в 5 магазинах»; «1 ожидающее ответа обращение», «2 ожидающих …».
+IN_SHOPS = ("магазине", "магазинах", "магазинах")
+WAITING_INTERACTIONS = ("ожидающее ответа обращение", "ожидающих ответа обращения", "ожидающих ответа обращений")
+
+
 def _recompute_message(targets: list[int | None], total: RecomputeResult) -> str:
-    scope = "всех магазинов" if targets == [None] else f"магазинов: {len(targets)}"
-    return (
-        f"Сроки пересчитаны ({scope}): проверено ожидающих ответа обращений — {total.checked}, "
-        f"сроки изменились у {total.changed}."
-    )
+    scope = "во всех магазинах" if targets == [None] else f"в {count_label(len(targets), IN_SHOPS)}"
+    if not total.checked:
+        return f"Сроки пересчитаны {scope}: ожидающих ответа обращений нет."
+    changed = f"сроки изменились у {total.changed}" if total.changed else "сроки не изменились"
+    return f"Сроки пересчитаны {scope}: проверено {count_label(total.checked, WAITING_INTERACTIONS)}, {changed}."
 
 
 def recompute_for(seller_ids: set[int | None]) -> tuple[list[int | None], RecomputeResult]:
@@ -138,6 +144,7 @@ class RuleScopeFilter(admin.SimpleListFilter):
 
 @admin.register(SLARule)
 class SLARuleAdmin(RussianModelAdmin):
+    count_forms = ("правило SLA", "правила SLA", "правил SLA")
     form = SLARuleForm
     list_display = (
         "name",
@@ -273,6 +280,7 @@ class CalendarDayInline(admin.TabularInline):
 
 @admin.register(WorkingCalendar)
 class WorkingCalendarAdmin(RussianModelAdmin):
+    count_forms = ("рабочий календарь", "рабочих календаря", "рабочих календарей")
     form = WorkingCalendarForm
     list_display = ("seller", "week_text", "follows_production_calendar", "seller_timezone", "days_count", "updated")
     list_filter = ("follows_production_calendar",)
@@ -311,6 +319,7 @@ class WorkingCalendarAdmin(RussianModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(RussianModelAdmin):
+    count_forms = ("особый день", "особых дня", "особых дней")
     form = CalendarDayForm
     list_display = ("date", "calendar", "is_working", "periods_text", "note")
     list_filter = ("is_working",)
@@ -331,6 +340,7 @@ class CalendarDayAdmin(RussianModelAdmin):
 class BreachedInteractionAdmin(InteractionAdmin):
     """Every shop's interactions past their hard deadline and still waiting, the latest deadline last."""
 
+    count_forms = ("просроченное обращение", "просроченных обращения", "просроченных обращений")
     list_display = (
         "interaction_link",
         "seller",
@@ -386,6 +396,7 @@ class BreachedInteractionAdmin(InteractionAdmin):
 
 @admin.register(ResponseCycle)
 class ResponseCycleAdmin(ReadOnlyAdmin):
+    count_forms = ("замер времени ответа", "замера времени ответа", "замеров времени ответа")
     list_display = (
         "interaction",
         "seller",

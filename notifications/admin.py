@@ -47,6 +47,7 @@ class EmailedFilter(admin.SimpleListFilter):
 
 @admin.register(Notification)
 class NotificationAdmin(RussianModelAdmin):
+    count_forms = ("уведомление", "уведомления", "уведомлений")
     list_display = ["created", "recipient", "kind", "seller", "text_preview", "is_read", "emailed"]
     list_filter = ["kind", ReadFilter, EmailedFilter, ("seller", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["recipient", "seller"]

@@ -25,6 +25,7 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(RussianTitlesMixin, BaseUserAdmin):
     accusative = "пользователя"
     delete_selected_label = "Удалить выбранных пользователей"
+    count_forms = ("пользователь", "пользователя", "пользователей")
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -70,6 +71,7 @@ class MemberInline(admin.TabularInline):
 class SellerAdmin(RussianModelAdmin):
     accusative = "продавца"
     delete_selected_label = "Удалить выбранных продавцов"
+    count_forms = ("продавец", "продавца", "продавцов")
     list_display = ("name", "timezone", "is_active", "created_at")
     list_filter = ("is_active", "timezone")
     search_fields = ("name", "users__email")

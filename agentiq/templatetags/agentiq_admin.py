@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from agentiq.admin_base import time_ago
+from agentiq.admin_base import RussianTitlesMixin, time_ago
 from agentiq.overview import Overview, admin_overview
 
 register = template.Library()
@@ -24,3 +24,13 @@ def staff_overview(context: dict[str, Any]) -> Overview:
 def ago(value: datetime | None) -> str:
     """«5 минут назад» with the local time on hover; «никогда» for None."""
     return time_ago(value)
+
+
+@register.simple_tag
+def admin_count(n: int, cl: Any) -> str:
+    """«6 правил SLA» for a changelist (its model admin's count_forms); Django's own words without them."""
+    model_admin = getattr(cl, "model_admin", None)
+    if isinstance(model_admin, RussianTitlesMixin):
+        return model_admin.count_label(n)
+    opts = cl.opts
+    return f"{n} {opts.verbose_name if n == 1 else opts.verbose_name_plural}"

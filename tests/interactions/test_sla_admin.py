@@ -167,7 +167,7 @@ def test_recompute_action_moves_the_shops_deadlines_and_says_how_many(admin_clie
     stale.refresh_from_db()
     assert stale.first_response_due_at == started + timedelta(minutes=60)
     assert messages_of(response) == [
-        "Сроки пересчитаны (магазинов: 1): проверено ожидающих ответа обращений — 1, сроки изменились у 1."
+        "Сроки пересчитаны в 1 магазине: проверено 1 ожидающее ответа обращение, сроки изменились у 1."
     ]
 
 
@@ -180,7 +180,7 @@ def test_recompute_action_on_a_global_rule_covers_every_shop(admin_client):
     response = admin_client.post(RULES, {"action": "recompute_deadlines", "_selected_action": [rule.pk]}, follow=True)
 
     [message] = messages_of(response)
-    assert message.startswith("Сроки пересчитаны (всех магазинов): проверено ожидающих ответа обращений — 2,")
+    assert message.startswith("Сроки пересчитаны во всех магазинах: проверено 2 ожидающих ответа обращения,")
 
 
 def rule_form(**overrides) -> dict:
@@ -343,7 +343,7 @@ def test_calendar_action_recomputes_that_shops_deadlines(admin_client):
     waiting.refresh_from_db()
     assert waiting.first_response_due_at == datetime(2025, 3, 15, 6, 30, tzinfo=UTC)  # 09:30 next morning
     assert messages_of(response) == [
-        "Сроки пересчитаны (магазинов: 1): проверено ожидающих ответа обращений — 1, сроки изменились у 1."
+        "Сроки пересчитаны в 1 магазине: проверено 1 ожидающее ответа обращение, сроки изменились у 1."
     ]
 
 
