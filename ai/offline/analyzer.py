@@ -90,7 +90,7 @@ def _decide(item: OfflineItem, f: Features, probs: dict, n: int, model: LinearMo
         intent=intent,
         sentiment=sentiment,
         priority=rules.priority(kind=kind, rating=rating, intent=intent, features=f, spam=spam),
-        summary=rules.summary(kind=kind, rating=rating, intent=intent, features=f, text=text),
+        summary=rules.summary(kind=kind, rating=rating, intent=intent, features=f, text=text, spam=spam),
         needs_reply=rules.needs_reply(kind=kind, rating=rating, intent=intent, features=f, spam=spam),
         confidence=round(confidence, 4),
     )

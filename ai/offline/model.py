@@ -8,8 +8,8 @@ file small and its bytes stable.
 
 from __future__ import annotations
 
+import itertools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from ai.offline.text import Features
 FORMAT = "agentiq-offline-linear/1"
 SCALE = 10_000  # weights and IDFs are stored as round(x * SCALE)
 MODEL_PATH = Path(__file__).with_name("model.json")
-PAD = "_pad_"  # feature 0: zero weights, present in every row so no row is empty
+PAD = "_pad_"  # feature 0: zero weights and zero IDF, where unknown features land
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class LinearModel:
     def __post_init__(self) -> None:
         self.index = {f: i for i, f in enumerate(self.vocabulary)}
         # One matrix for all heads: a single gather per batch.
-        self._stacked = np.hstack([h.coef for h in self.heads.values()]).astype(np.float32)
-        self._bias = np.concatenate([h.intercept for h in self.heads.values()]).astype(np.float32)
+        self._stacked = np.hstack([h.coef for h in self.heads.values()])
+        self._bias = np.concatenate([h.intercept for h in self.heads.values()])
         self._slices: dict[str, slice] = {}
         start = 0
         for name, head in self.heads.items():
@@ -59,53 +59,53 @@ class LinearModel:
             start += len(head.classes)
 
     # -- vectors ------------------------------------------------------------------------------------------
-    def row(self, features: Features) -> tuple[list[int], list[float]]:
-        """Feature indices and TF-IDF values of one text (known features only)."""
-        index, idf = self.index, self.idf
-        indices: list[int] = [0]
-        values: list[float] = [0.0]
-        for counts, group_scale in ((features.words, self.scale.words), (features.chars, self.scale.chars)):
-            part_i: list[int] = []
-            part_v: list[float] = []
-            for feature, count in counts.items():
-                i = index.get(feature)
-                if i is not None:
-                    part_i.append(i)
-                    part_v.append((1.0 + math.log(count)) * idf[i])
-            if part_v:
-                norm = math.sqrt(sum(v * v for v in part_v))
-                indices.extend(part_i)
-                values.extend(v * group_scale / norm for v in part_v)
-        for feature, value in features.meta.items():
-            i = index.get(feature)
-            if i is not None:
-                indices.append(i)
-                values.append(value * self.scale.meta)
-        return indices, values
+    def coo(self, batch: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, feature index, TF-IDF value) triples of a batch; each group L2-normalized per text.
 
-    def rows(self, batch: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR arrays (indptr, indices, values) of a batch."""
-        indptr = [0]
-        indices: list[int] = []
-        values: list[float] = []
-        for features in batch:
-            i, v = self.row(features)
-            indices.extend(i)
-            values.extend(v)
-            indptr.append(len(indices))
-        return np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64), np.asarray(values)
+        Unknown features map to PAD, whose IDF is 0, so they add nothing to a vector or to its norm.
+        """
+        n = len(batch)
+        get = self.index.get
+        rows, ids, vals = [], [], []
+        for group, scale in (("words", self.scale.words), ("chars", self.scale.chars)):
+            dicts = [getattr(f, group) for f in batch]
+            lengths = np.fromiter(map(len, dicts), dtype=np.int64, count=n)
+            total = int(lengths.sum())
+            keys = itertools.chain.from_iterable(dicts)
+            idx = np.fromiter(map(get, keys, itertools.repeat(0)), dtype=np.int64, count=total)
+            counts = np.fromiter(
+                itertools.chain.from_iterable(d.values() for d in dicts), dtype=np.float64, count=total
+            )
+            row = np.repeat(np.arange(n), lengths)
+            v = (1.0 + np.log(counts)) * self.idf[idx]
+            norm = np.sqrt(np.bincount(row, weights=v * v, minlength=n))
+            norm[norm == 0] = 1.0
+            rows.append(row)
+            ids.append(idx)
+            vals.append(v * (scale / norm[row]))
+        meta = [(r, get(k, 0), x) for r, f in enumerate(batch) for k, x in f.meta.items()]
+        if meta:
+            r, i, x = zip(*meta, strict=True)
+            rows.append(np.asarray(r, dtype=np.int64))
+            ids.append(np.asarray(i, dtype=np.int64))
+            vals.append(np.asarray(x, dtype=np.float64) * self.scale.meta)
+        return np.concatenate(rows), np.concatenate(ids), np.concatenate(vals)
 
     # -- prediction ---------------------------------------------------------------------------------------
     def probabilities(self, batch: Sequence[Features]) -> dict[str, np.ndarray]:
         """Per head, a (len(batch), classes) array of softmax probabilities."""
-        if not batch:
+        n = len(batch)
+        if not n:
             return {name: np.zeros((0, len(h.classes))) for name, h in self.heads.items()}
-        indptr, indices, values = self.rows(batch)
-        contributions = self._stacked[indices] * values[:, None].astype(np.float32)
-        scores = np.add.reduceat(contributions, indptr[:-1], axis=0) + self._bias
+        rows, ids, vals = self.coo(batch)
+        contributions = self._stacked[ids] * vals[:, None]
+        scores = np.empty((n, contributions.shape[1]))
+        for k in range(contributions.shape[1]):
+            scores[:, k] = np.bincount(rows, weights=contributions[:, k], minlength=n)
+        scores += self._bias
         out = {}
         for name, part in self._slices.items():
-            s = scores[:, part].astype(np.float64)
+            s = scores[:, part]
             s -= s.max(axis=1, keepdims=True)
             e = np.exp(s)
             out[name] = e / e.sum(axis=1, keepdims=True)

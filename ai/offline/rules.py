@@ -32,7 +32,9 @@ _ACK = frozenset(
     | {"ну", "хм", "спасибо", "спс", "благодарю"}
 )
 _PICTO = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d]")
-_URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+|\+?\d[\d\s()-]{8,}\d")
+_URLISH = re.compile(
+    r"(?:https?://|www\.)\S+|\S+@\S+|@\w+|\+?\d[\d\s()-]{8,}\d|\b[\w-]+\.(?:ru|com|me|рф|net|org|shop|site)\b\S*"
+)
 _PUNCT_RUNS = re.compile(r"([!?.,])\1+")
 
 
@@ -125,7 +127,7 @@ def fragment(text: str, *, limit: int) -> str:
     return cut.rstrip(" ,.;:!?-—") + "…"
 
 
-def summary(*, kind: str, rating: int | None, intent: str, features: Features, text: str) -> str:
+def summary(*, kind: str, rating: int | None, intent: str, features: Features, text: str, spam: bool = False) -> str:
     head = KIND_LABELS.get(kind, kind.capitalize())
     if kind == "review" and rating is not None:
         head += f" {rating}★"
@@ -139,6 +141,8 @@ def summary(*, kind: str, rating: int | None, intent: str, features: Features, t
         label += ", угроза суда или жалобы"
     elif "health" in cues:
         label += ", вред здоровью"
+    if spam:
+        return f"{head}: {label}, похоже на спам или рекламу"
     prefix = f"{head}: {label}"
     piece = fragment(text, limit=SUMMARY_MAX_CHARS - len(prefix) - 3)
     if not piece:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import snowballstemmer
@@ -41,6 +42,7 @@ _PICTO = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
 
 _stemmer = snowballstemmer.stemmer("russian")
 _stems: dict[str, str] = {}
+_words: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 # Lexicon cues, matched on the normalized text. They become meta features the model weighs, and the
 # priority rules read them directly (legal threats, health harm, wrong or missing items).
@@ -103,7 +105,8 @@ def _fold_word(match: re.Match[str]) -> str:
     return word
 
 
-def _emoji(ch: str) -> str:
+def _emoji(match: re.Match[str]) -> str:
+    ch = match.group(0)
     if ch in _EMOJI_POS:
         return " _emopos_ "
     if ch in _EMOJI_NEG:
@@ -111,53 +114,64 @@ def _emoji(ch: str) -> str:
     return " _emo_ "
 
 
+_EMOJI = re.compile("[" + re.escape("".join(sorted(_EMOJI_POS | _EMOJI_NEG))) + _PICTO.pattern[1:-1] + "]")
+_LATIN_WORD = re.compile(r"[a-zа-я]*[a-z][a-zа-я]*")
+
+
 def normalize(text: str) -> str:
     """Lowercase, ё→е, Latin look-alikes folded, runs of a letter squashed, emoji and links as markers."""
-    shouting = len(_CAPS_WORD.findall(text)) >= 2 or (len(text) > 8 and text.isupper())
+    shouting = len(text) > 8 and (text.isupper() or len(_CAPS_WORD.findall(text)) >= 2)
     t = text.lower().replace("ё", "е")
-    t = _URL.sub(" _url_ ", t)
-    t = _EMAIL.sub(" _email_ ", t)
-    t = _PHONE.sub(" _phone_ ", t)
-    t = _HANDLE.sub(" _handle_ ", t)
-    t = _SMILE_POS.sub(" _emopos_ ", t)
-    t = _SMILE_NEG.sub(" _emoneg_ ", t)
-    t = "".join(_emoji(ch) if (ch in _EMOJI_POS or ch in _EMOJI_NEG or _PICTO.match(ch)) else ch for ch in t)
-    t = _EXCL.sub(" _excl_ ", t)
-    t = _QMARK.sub(" _q_ ", t)
-    t = re.sub(r"[a-zа-я]+", _fold_word, t)
+    # Each pattern only runs when the character it needs is there: most texts have no link or emoji.
+    if "." in t or "/" in t:
+        t = _URL.sub(" _url_ ", t)
+    if "@" in t:
+        t = _EMAIL.sub(" _email_ ", t)
+        t = _HANDLE.sub(" _handle_ ", t)
+    if any(c.isdigit() for c in t):
+        t = _PHONE.sub(" _phone_ ", t)
+    if "(" in t or ")" in t:
+        t = _SMILE_POS.sub(" _emopos_ ", t)
+        t = _SMILE_NEG.sub(" _emoneg_ ", t)
+    t = _EMOJI.sub(_emoji, t)
+    if "!!" in t:
+        t = _EXCL.sub(" _excl_ ", t)
+    if "?" in t:
+        t = _QMARK.sub(" _q_ ", t)
+    t = _LATIN_WORD.sub(_fold_word, t)
     t = _REPEATS.sub(r"\1", t)
     if shouting:
         t += " _caps_"
-    return re.sub(r"\s+", " ", t).strip()
+    return " ".join(t.split())
+
+
+def _word(token: str) -> tuple[str, tuple[str, ...]]:
+    """A token's word feature and character n-grams, cached: buyers reuse the same few thousand words."""
+    cached = _words.get(token)
+    if cached is None:
+        if token[0] == "_":
+            cached = ("w:" + token, ())
+        elif token.isdigit():
+            cached = ("w:_num_", ())
+        else:
+            padded = f" {token} "
+            size = len(padded)
+            lo, hi = CHAR_NGRAMS
+            grams = tuple("c:" + padded[i : i + n] for n in range(lo, min(hi, size) + 1) for i in range(size - n + 1))
+            cached = ("w:" + stem(token), grams)
+        if len(_words) < 200_000:
+            _words[token] = cached
+    return cached
 
 
 def extract(*, kind: str, rating: int | None, text: str) -> Features:
     normalized = normalize(text or "")
     tokens = _TOKEN.findall(normalized)
-    words: dict[str, int] = {}
-    chars: dict[str, int] = {}
-    stems: list[str] = []
-    lo, hi = CHAR_NGRAMS
-    for token in tokens:
-        if token[0] == "_":
-            stems.append(token)
-            continue
-        if token.isdigit():
-            stems.append("_num_")
-            continue
-        stems.append(stem(token))
-        padded = f" {token} "
-        size = len(padded)
-        for n in range(lo, min(hi, size) + 1):
-            for i in range(size - n + 1):
-                gram = "c:" + padded[i : i + n]
-                chars[gram] = chars.get(gram, 0) + 1
-    for s in stems:
-        key = "w:" + s
-        words[key] = words.get(key, 0) + 1
-    for a, b in itertools.pairwise(stems):
-        key = f"b:{a} {b}"
-        words[key] = words.get(key, 0) + 1
+    parts = [_word(t) for t in tokens]
+    stems = [w for w, _ in parts]
+    words = Counter(stems)
+    words.update(f"b:{a[2:]} {b[2:]}" for a, b in itertools.pairwise(stems))
+    chars = Counter(itertools.chain.from_iterable(g for _, g in parts))
 
     cues = frozenset(name for name, pattern in CUES.items() if pattern.search(normalized))
     meta: dict[str, float] = {"m:kind=" + kind: 1.0}

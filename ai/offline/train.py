@@ -54,7 +54,8 @@ def fit(examples: Sequence[Example], params: Params = Params(), *, info: dict | 
     chars = sorted(k for k, d in df_chars.items() if d >= params.min_df_chars)
     vocabulary = [PAD, *words, *chars, *sorted(meta)]
     df = [0, *(df_words[k] for k in words), *(df_chars[k] for k in chars)]
-    idf = np.ones(len(vocabulary))
+    idf = np.ones(len(vocabulary))  # meta features: 1
+    idf[0] = 0.0
     for i, d in enumerate(df[1:], 1):
         idf[i] = round((math.log((1 + n) / (1 + d)) + 1.0) * SCALE) / SCALE  # as the file stores it
 
@@ -66,8 +67,8 @@ def fit(examples: Sequence[Example], params: Params = Params(), *, info: dict | 
         for name, classes in (("intent", INTENTS), ("sentiment", SENTIMENTS))
     }
     shell = LinearModel(vocabulary=vocabulary, idf=idf, scale=params.scale, heads=empty, info={})
-    indptr, indices, values = shell.rows(feats)
-    x = csr_matrix((values, indices, indptr), shape=(n, len(vocabulary)))
+    rows, ids, vals = shell.coo(feats)
+    x = csr_matrix((vals, (rows, ids)), shape=(n, len(vocabulary)))
 
     heads = {}
     for name, classes, c, y in (
