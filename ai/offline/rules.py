@@ -23,10 +23,13 @@ _POST_PURCHASE = re.compile(
     r"купил|приобрел|получил|пришл[аои]?\b|пришел|привезли|доставили|заказал|заказывал|пользуюсь|мой заказ|"
     r"\bу меня\b.*(?:не|перестал)"
 )
-_SPAM = re.compile(
-    r"_url_|_phone_|_handle_|_email_|заработ|подпиш|реклам(?!ац)|продвижени|в топ\b|сотрудничеств|поставщик|выигра|"
-    r"\bприз\b|\bпризы|казино|\bставк[иа] на|\bкрипт|\bоптом\b|розничн"
+# Offers and links to elsewhere. A contact alone (an e-mail in a real complaint) is not spam unless the
+# message says little else.
+_PROMO = re.compile(
+    r"заработ|подпиш|реклам(?!ац)|продвижени|в топ\b|сотрудничеств|выигра|\bприз\b|\bпризы|казино|\bставк[иа] на|"
+    r"\bкрипт|\bскидк[аиу] по ссылке|переходи"
 )
+_CONTACT = re.compile(r"_url_|_phone_|_handle_|_email_")
 _ACK = frozenset(
     {"ок", "окей", "ok", "хорошо", "понятно", "ясно", "ладно", "угу", "ага", "понял", "поняла", "принято"}
     | {"ну", "хм", "спасибо", "спс", "благодарю"}
@@ -36,10 +39,14 @@ _URLISH = re.compile(
     r"(?:https?://|www\.)\S+|\S+@\S+|@\w+|\+?\d[\d\s()-]{8,}\d|\b[\w-]+\.(?:ru|com|me|рф|net|org|shop|site)\b\S*"
 )
 _PUNCT_RUNS = re.compile(r"([!?.,])\1+")
+_SHOUTED = re.compile(r"\b[А-ЯЁA-Z]{5,}\b")
 
 
 def is_spam(features: Features) -> bool:
-    return bool(_SPAM.search(features.normalized))
+    if _PROMO.search(features.normalized):
+        return True
+    words = [t for t in features.tokens if t[0] != "_" and not t.isdigit()]
+    return bool(_CONTACT.search(features.normalized)) and len(words) <= 6
 
 
 def is_noise(features: Features) -> bool:
@@ -76,10 +83,12 @@ def priority(*, kind: str, rating: int | None, intent: str, features: Features, 
         if rating <= 2:
             return "urgent"
         if rating == 3:
-            return "urgent" if intent == "defect_quality" or wrong else "high"
+            return "urgent" if (intent == "defect_quality" and "defect" in cues) or wrong else "high"
         return "low"
-    if intent == "defect_quality" or wrong:
+    if wrong or (intent == "defect_quality" and "defect" in cues):
         return "urgent"
+    if intent == "defect_quality":
+        return "normal"  # a quality remark (thin fabric, a smell), not a broken item
     if intent == "gratitude":
         return "low"
     if intent in ("delivery", "order_status", "return_refund", "complaint"):
@@ -115,6 +124,8 @@ def fragment(text: str, *, limit: int) -> str:
     letters = [c for c in t if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters) and len(letters) > 3:
         t = t.lower()
+    else:
+        t = _SHOUTED.sub(lambda m: m.group(0).lower(), t)  # «ОЧЕНЬ ДОЛГО» but not «СДЭК»
     if not t:
         return ""
     t = t[0].upper() + t[1:]
