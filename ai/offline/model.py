@@ -118,11 +118,8 @@ class LinearModel:
             heads[name] = {
                 "classes": list(head.classes),
                 "intercept": [_q(x) for x in head.intercept],
-                # Sparse by feature: {feature index: [weight per class]}, features whose weights all round
-                # to zero are left out.
-                "coef": {
-                    str(i): [_q(x) for x in row] for i, row in enumerate(head.coef) if i and any(_q(x) for x in row)
-                },
+                # One row per feature (the vocabulary's order), one integer per class.
+                "coef": [[_q(x) for x in row] for row in head.coef],
             }
         doc = {
             "format": FORMAT,
@@ -144,9 +141,7 @@ class LinearModel:
         vocabulary = doc["vocabulary"]
         heads = {}
         for name, h in doc["heads"].items():
-            coef = np.zeros((len(vocabulary), len(h["classes"])))
-            for i, row in h["coef"].items():
-                coef[int(i)] = np.asarray(row, dtype=np.float64) / scale
+            coef = np.asarray(h["coef"], dtype=np.float64).reshape(len(vocabulary), len(h["classes"])) / scale
             heads[name] = Head(
                 name=name,
                 classes=tuple(h["classes"]),
