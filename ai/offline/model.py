@@ -98,11 +98,14 @@ class LinearModel:
         if not n:
             return {name: np.zeros((0, len(h.classes))) for name, h in self.heads.items()}
         rows, ids, vals = self.coo(batch)
-        contributions = self._stacked[ids] * vals[:, None]
-        scores = np.empty((n, contributions.shape[1]))
-        for k in range(contributions.shape[1]):
-            scores[:, k] = np.bincount(rows, weights=contributions[:, k], minlength=n)
-        scores += self._bias
+        if n == 1:
+            scores = (vals @ self._stacked[ids])[None, :]
+        else:
+            contributions = self._stacked[ids] * vals[:, None]
+            scores = np.empty((n, contributions.shape[1]))
+            for k in range(contributions.shape[1]):
+                scores[:, k] = np.bincount(rows, weights=contributions[:, k], minlength=n)
+        scores = scores + self._bias
         out = {}
         for name, part in self._slices.items():
             s = scores[:, part]

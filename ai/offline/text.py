@@ -33,6 +33,7 @@ _EXCL = re.compile(r"!{2,}")
 _QMARK = re.compile(r"\?+")
 _REPEATS = re.compile(r"([а-яa-z])\1{2,}")
 _TOKEN = re.compile(r"_[a-z]+_|[а-яa-z]+|\d+")
+_DIGIT = re.compile(r"\d")
 _CAPS_WORD = re.compile(r"\b[А-ЯЁA-Z]{4,}\b")
 
 # Emoji mapped to sentiment markers; any other pictograph becomes a neutral marker.
@@ -129,7 +130,7 @@ def normalize(text: str) -> str:
     if "@" in t:
         t = _EMAIL.sub(" _email_ ", t)
         t = _HANDLE.sub(" _handle_ ", t)
-    if any(c.isdigit() for c in t):
+    if _DIGIT.search(t):
         t = _PHONE.sub(" _phone_ ", t)
     if "(" in t or ")" in t:
         t = _SMILE_POS.sub(" _emopos_ ", t)
