@@ -32,7 +32,7 @@ _PROMO = re.compile(
 _CONTACT = re.compile(r"_url_|_phone_|_handle_|_email_")
 _ACK = frozenset(
     {"ок", "окей", "ok", "хорошо", "понятно", "ясно", "ладно", "угу", "ага", "понял", "поняла", "принято"}
-    | {"ну", "хм", "спасибо", "спс", "благодарю"}
+    | {"хм", "спасибо", "спс", "благодарю"}
 )
 _PICTO = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d]")
 _URLISH = re.compile(

@@ -145,3 +145,17 @@ def test_features_share_a_stem_across_word_forms():
     assert set(a.words) == set(b.words) == {"w:доставк"}
     assert "m:kind=chat" in a.meta
     assert "m:stars=4" in extract(kind="review", rating=4, text="").meta
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Претензий к продавцу нет, всё отлично",
+        "Расчёска хорошо чешет, волосы не путаются",
+        "судя по всему, качество норм",
+    ],
+)
+def test_praise_that_looks_like_a_threat_or_harm_is_not_urgent(text):
+    result = analyze_offline(kind="review", rating=5, text=text)
+    assert result.priority == "low"
+    assert "угроза" not in result.summary and "вред" not in result.summary
