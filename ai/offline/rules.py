@@ -122,6 +122,8 @@ def fragment(text: str, *, limit: int) -> str:
     t = re.sub(r"\s+", " ", t).strip()
     t = _GREETING.sub("", t).strip(" ,.!-—")
     letters = [c for c in t if c.isalpha()]
+    if not letters and not any(c.isdigit() for c in t):
+        return ""  # «?? ??», «...»: nothing worth quoting
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters) and len(letters) > 3:
         t = t.lower()
     else:

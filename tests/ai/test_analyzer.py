@@ -82,6 +82,7 @@ def test_spam_and_noise_need_no_reply():
     assert "спам" in spam.summary
     for text in ("...", "ок", ""):
         assert analyze_offline(kind="chat", rating=None, text=text).needs_reply is False, text
+    assert analyze_offline(kind="chat", rating=None, text="?? ??").summary == "Чат: прочее"
 
 
 def test_a_greeting_that_opens_a_chat_is_answered():
