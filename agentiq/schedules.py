@@ -45,6 +45,13 @@ SCHEDULES: tuple[Schedule, ...] = (
         "Доставляет ответы, ожидающие отправки на маркетплейс.",
     ),
     Schedule(
+        "analyze_pending_chats",
+        "ai.tasks.analyze_pending_chats",
+        2 * 60,
+        "ai",
+        "Анализирует обращения, которые ещё не проанализированы или где покупатель написал снова.",
+    ),
+    Schedule(
         "check_sla_escalation",
         "interactions.tasks.check_sla_escalation",
         5 * 60,

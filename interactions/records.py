@@ -54,3 +54,5 @@ class UpsertResult:
     messages_created: int = 0
     new_interaction_ids: list[int] = field(default_factory=list)
     reopened_ids: list[int] = field(default_factory=list)
+    # Known interactions that got a new buyer message: analyzed again.
+    buyer_message_ids: list[int] = field(default_factory=list)

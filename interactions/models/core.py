@@ -285,6 +285,12 @@ class Interaction(models.Model):
                 condition=Q(kind="chat", needs_response=False) & ~Q(status="closed"),
                 name="interaction_quiet_chat_idx",
             ),
+            # The analysis sweep's queue: open and not analyzed since the buyer last wrote.
+            models.Index(
+                fields=["id"],
+                condition=Q(ai_analyzed_at__isnull=True) & ~Q(status="closed"),
+                name="interaction_analysis_due_idx",
+            ),
             # The SLA report's running waits of a shop's range (interactions.selectors.waits).
             models.Index(
                 fields=["seller", "sla_started_at"],

@@ -75,7 +75,12 @@ def analysis_apply(*, interaction_id: int, result: AnalysisResult, now: datetime
         interaction = (
             Interaction.objects.select_for_update().select_related("sla_rule").filter(pk=interaction_id).first()
         )
-        if interaction is None or interaction.ai_input_hash == result.input_hash:
+        if interaction is None:
+            return False
+        if interaction.ai_input_hash == result.input_hash:
+            # Nothing new to read (a photo without words, a repeat): seen, so no sweep picks it up again.
+            if interaction.ai_analyzed_at is None:
+                Interaction.objects.filter(pk=interaction.pk).update(ai_analyzed_at=now)
             return False
         kept = []
         events = []

@@ -6,6 +6,7 @@ are fetched in bulk, new rows are bulk-created, changed rows bulk-updated.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,8 @@ from interactions.services.cycles import clock_restart, cycle_build
 from interactions.services.events import event_build, events_record_bulk
 from interactions.services.sla import asks_buyer, clock_clear, clock_stop, sla_rules_for_seller
 from interactions.services.working_time import WorkingTime, working_time_for
+
+logger = logging.getLogger(__name__)
 
 SEARCH_TEXT_MAX_CHARS = 20_000
 
@@ -179,7 +182,24 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
             ResponseCycle.objects.bulk_create(batch.cycles)
         events_record_bulk(batch.events)
         customers_save([batch.customers[k] for k in batch.customers_changed])
+        to_analyze = [*result.new_interaction_ids, *result.buyer_message_ids]
+        if to_analyze:
+            transaction.on_commit(lambda: _queue_analysis(to_analyze))
     return result
+
+
+ANALYZE_TASK = "ai.tasks.analyze_interactions"
+
+
+def _queue_analysis(ids: list[int]) -> None:
+    """After the sync commits: the AI reads what the buyers wrote. By name: the ai app imports us, not back."""
+    from agentiq.celery import app as celery_app
+
+    try:
+        celery_app.send_task(ANALYZE_TASK, args=[ids])
+    except Exception:
+        # The 2-minute sweep (analyze_pending_chats) analyzes them anyway; never fail a sync for it.
+        logger.warning("could not queue the analysis of %s interactions", len(ids), exc_info=True)
 
 
 _UPDATED_FIELDS = [
@@ -205,6 +225,7 @@ _UPDATED_FIELDS = [
     "is_read",
     "customer",
     "author_name",
+    "ai_analyzed_at",
     "updated_at",
 ]
 
@@ -422,6 +443,10 @@ def _on_buyer_message(
     result: UpsertResult,
 ) -> None:
     batch.new_messages.append(_build_message(interaction=interaction, record=message))
+    if interaction.pk not in result.buyer_message_ids:
+        result.buyer_message_ids.append(interaction.pk)
+    # The analysis stays on show, but is due again: the buyer said something new.
+    interaction.ai_analyzed_at = None
     batch.events.append(
         event_build(
             interaction_id=interaction.pk,

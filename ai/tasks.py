@@ -1,0 +1,26 @@
+"""Celery tasks of the AI app, on the `ai` queue: ids in, a service call out."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from ai import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="ai.tasks.analyze_interactions", ignore_result=True)
+def analyze_interactions(interaction_ids: list[int]) -> int:
+    """Queued by the sync right after it commits new buyer messages."""
+    return services.analyze_interactions(interaction_ids)
+
+
+@shared_task(name="ai.tasks.analyze_pending_chats", ignore_result=True)
+def analyze_pending_chats() -> int:
+    """Beat, every 2 minutes: whatever the sync's own task missed (a broker outage, a crashed worker)."""
+    applied = services.analyze_pending()
+    if applied:
+        logger.info("analyzed %s pending interactions", applied)
+    return applied
