@@ -43,7 +43,7 @@ class RuntimeSettingAdmin(RussianModelAdmin):
             f"{spec.key} ({spec.type.__name__}, по умолчанию {spec.default!r})" for spec in REGISTRY.values()
         )
         form.base_fields["key"].help_text = f"Известные ключи: {known}."
-        form.base_fields["value"].help_text = "JSON: число, true/false или строка в кавычках."
+        form.base_fields["value"].help_text = "JSON: число, true/false, строка в кавычках или объект (ai_prices)."
         return form
 
     def save_model(self, request, obj: RuntimeSetting, form, change: bool) -> None:

@@ -35,6 +35,40 @@ def in_range(minimum: float, maximum: float) -> Callable[[Any], None]:
     return check
 
 
+PRICE_FIELDS_REQUIRED = ("input_per_mtok", "output_per_mtok")
+PRICE_FIELDS_OPTIONAL = ("cached_input_per_mtok",)
+MAX_PRICE_PER_MTOK = 1000.0
+DEFAULT_AI_PRICES = {"deepseek-chat": {"input_per_mtok": 0.27, "output_per_mtok": 1.10, "cached_input_per_mtok": 0.07}}
+
+
+def price_table(value: Any) -> None:
+    """{model: {input_per_mtok, output_per_mtok[, cached_input_per_mtok]}}, USD per million tokens."""
+    if not value:
+        raise ValidationError("Укажите цены хотя бы одной модели.", code="empty")
+    allowed = set(PRICE_FIELDS_REQUIRED) | set(PRICE_FIELDS_OPTIONAL)
+    for model, prices in value.items():
+        if not isinstance(model, str) or not model.strip() or len(model) > 100:
+            raise ValidationError("Название модели — непустая строка до 100 символов.", code="bad_model")
+        if not isinstance(prices, dict):
+            raise ValidationError(f"Цены модели «{model}» — объект с полями цен.", code="bad_prices")
+        missing = [name for name in PRICE_FIELDS_REQUIRED if name not in prices]
+        unknown = sorted(set(prices) - allowed)
+        if missing or unknown:
+            raise ValidationError(
+                f"Цены модели «{model}»: нужны {', '.join(PRICE_FIELDS_REQUIRED)}, можно {PRICE_FIELDS_OPTIONAL[0]}"
+                + (f"; нет: {', '.join(missing)}" if missing else "")
+                + (f"; неизвестные: {', '.join(unknown)}" if unknown else "")
+                + ".",
+                code="bad_prices",
+            )
+        for name, price in prices.items():
+            if isinstance(price, bool) or not isinstance(price, (int, float)) or not 0 <= price <= MAX_PRICE_PER_MTOK:
+                raise ValidationError(
+                    f"Цена {name} модели «{model}» — число от 0 до {MAX_PRICE_PER_MTOK:g} (USD за миллион токенов).",
+                    code="bad_price",
+                )
+
+
 REGISTRY: dict[str, RuntimeSettingSpec] = {
     spec.key: spec
     for spec in (
@@ -62,6 +96,13 @@ REGISTRY: dict[str, RuntimeSettingSpec] = {
             86400,
             "Сколько секунд хранить сгенерированный черновик ответа в кэше.",
             in_range(0, 30 * 86400),
+        ),
+        RuntimeSettingSpec(
+            "ai_prices",
+            dict,
+            DEFAULT_AI_PRICES,
+            "Цены LLM в USD за миллион токенов: {модель: {input_per_mtok, output_per_mtok, cached_input_per_mtok}}.",
+            price_table,
         ),
     )
 }

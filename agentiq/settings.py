@@ -279,13 +279,24 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        # The LLM SDK and its HTTP client log every request; ai.llm.client logs what matters, without secrets.
+        "httpx2": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
+    },
 }
 
 # --- AI ------------------------------------------------------------------------------------
 DEEPSEEK_API_KEY = env.str("DEEPSEEK_API_KEY", default="")
 AI_BASE_URL = env.str("AI_BASE_URL", default="https://api.deepseek.com")
 AI_MODEL = env.str("AI_MODEL", default="deepseek-chat")
+# One HTTP request to the LLM may take this long; all attempts of one call (retries, backoff) together at most
+# AI_DEADLINE_SECONDS; AI_MAX_ATTEMPTS requests per call at most (ai/llm/client.py).
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
+AI_DEADLINE_SECONDS = env.float("AI_DEADLINE_SECONDS", default=90.0)
+AI_MAX_ATTEMPTS = env.int("AI_MAX_ATTEMPTS", default=4)
 
 # --- Marketplaces --------------------------------------------------------------------------
 # The same clients talk to the real APIs, the sandbox marketplace or a test server.

@@ -19,6 +19,7 @@ class Notification(models.Model):
         REPLY_FAILED = "reply_failed", "ответ не отправлен"
         CONNECTION_BROKEN = "connection_broken", "подключение не работает"
         TOKEN_EXPIRING = "token_expiring", "токен скоро истечёт"
+        AI_BUDGET_EXHAUSTED = "ai_budget_exhausted", "бюджет ИИ исчерпан"
 
     seller = models.ForeignKey(
         "sellers.Seller",

@@ -15,7 +15,7 @@ from interactions.services.sla import sla_rules_changed
 from interactions.services.working_time import calendars_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
 
-pytest_plugins = ["tests.sandbox_fixtures", "tests.redis_server"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.redis_server", "tests.ai.fake_llm"]
 
 # Property tests store no examples and run against the real database, whose first query may be slow; each
 # test sets its own number of examples. Hypothesis's own caches go to the temp dir, not into the work tree.

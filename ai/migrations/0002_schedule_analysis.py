@@ -11,7 +11,8 @@ def setup(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agentiq", "0006_russian_verbose_names"),
+        ("ai", "0001_initial"),
+        ("agentiq", "0007_seed_ai_prices"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -1,0 +1,216 @@
+"""The two LLM calls the pipeline makes: analysis of a buyer text and a draft reply.
+
+Each: AI on and a key configured (else `LLMDisabled`), the seller's budget (else `BudgetExhausted`), the
+prompt with buyer data masked and fenced, one JSON-mode call (`client.chat_json`, its retries), the answer
+checked against the schema; an invalid answer gets one repair call (the model sees its answer and what was
+wrong), then `LLMInvalid`. Every API call writes one `LLMCall` row, failed ones too. Callers catch
+`LLMError` and fall back to the offline analyzer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from agentiq.runtime import runtime_get
+from ai.llm import client as llm_client
+from ai.llm.accounting import llm_call_record
+from ai.llm.budget import budget_check
+from ai.llm.errors import LLMDisabled, LLMInvalid, LLMUnavailable
+from ai.llm.prompts import ADDRESS_FORMS, KIND_NAMES, PROMPT_VERSION, analysis_prompt, draft_prompt, repair_messages
+from ai.llm.schemas import (
+    ANALYSIS_SCHEMA,
+    DRAFT_MIN_CHARS,
+    Checker,
+    analysis_checks,
+    check_answer,
+    draft_checks,
+    draft_schema,
+)
+from ai.models import LLMCall
+
+ANALYSIS_MAX_TOKENS = 400
+DRAFT_MAX_CHARS_LIMIT = 5000  # WB's longest answer; Ozon chat is 1,000
+DRAFT_MAX_TOKENS_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class LLMAnalysis:
+    intent: str
+    sentiment: str
+    priority: str
+    summary: str
+    needs_reply: bool
+    confidence: float
+    model: str
+    prompt_version: str
+
+
+@dataclass(frozen=True)
+class LLMDraft:
+    text: str
+    model: str
+    prompt_version: str
+
+
+def _check_kind_and_rating(kind: str, rating: int | None) -> None:
+    if kind not in KIND_NAMES:
+        raise ValueError(f"kind must be one of {', '.join(KIND_NAMES)}")
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
+        raise ValueError("rating must be 1..5 or None")
+
+
+def llm_analyze(
+    *, seller_id: int | None, kind: str, rating: int | None, text: str, product: dict[str, Any] | None = None
+) -> LLMAnalysis:
+    _check_kind_and_rating(kind, rating)
+    prompt = analysis_prompt(kind=kind, rating=rating, text=text or "", product=product)
+    data = _structured_call(
+        seller_id=seller_id,
+        purpose=LLMCall.Purpose.ANALYSIS,
+        messages=prompt.messages,
+        schema=ANALYSIS_SCHEMA,
+        checks=analysis_checks,
+        max_tokens=ANALYSIS_MAX_TOKENS,
+    )
+    return LLMAnalysis(
+        intent=data["intent"],
+        sentiment=data["sentiment"],
+        priority=data["priority"],
+        summary=data["summary"].strip(),
+        needs_reply=data["needs_reply"],
+        confidence=float(data["confidence"]),
+        model=settings.AI_MODEL,
+        prompt_version=PROMPT_VERSION,
+    )
+
+
+def llm_draft(
+    *,
+    seller_id: int | None,
+    kind: str,
+    rating: int | None,
+    text: str,
+    product: dict[str, Any] | None,
+    history: Sequence[str] | str | None,
+    tone: str | None,
+    signature: str | None,
+    address_form: str,
+    max_chars: int,
+    instruction: str | None = None,
+) -> LLMDraft:
+    """A reply in Russian of DRAFT_MIN_CHARS..max_chars characters. `history`: one-line summaries of the
+    buyer's earlier interactions (oldest first); `address_form`: "formal" («вы») or "informal" («ты»)."""
+    _check_kind_and_rating(kind, rating)
+    if address_form not in ADDRESS_FORMS:
+        raise ValueError(f"address_form must be one of {', '.join(ADDRESS_FORMS)}")
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int):
+        raise ValueError("max_chars must be an int")
+    if not DRAFT_MIN_CHARS <= max_chars <= DRAFT_MAX_CHARS_LIMIT:
+        raise ValueError(f"max_chars must be {DRAFT_MIN_CHARS}..{DRAFT_MAX_CHARS_LIMIT}")
+    if isinstance(history, str):
+        history = [history]
+    prompt = draft_prompt(
+        kind=kind,
+        rating=rating,
+        text=text or "",
+        product=product,
+        history=[str(item) for item in history or []],
+        tone=tone,
+        signature=signature,
+        address_form=address_form,
+        max_chars=max_chars,
+        instruction=instruction,
+    )
+    data = _structured_call(
+        seller_id=seller_id,
+        purpose=LLMCall.Purpose.DRAFT,
+        messages=prompt.messages,
+        schema=draft_schema(max_chars),
+        checks=draft_checks,
+        # Russian runs 2–3 characters a token; room for the JSON around it. Only tokens written are paid.
+        max_tokens=min(DRAFT_MAX_TOKENS_LIMIT, max_chars + 100),
+    )
+    return LLMDraft(text=data["text"].strip(), model=settings.AI_MODEL, prompt_version=PROMPT_VERSION)
+
+
+def _structured_call(
+    *,
+    seller_id: int | None,
+    purpose: str,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    checks: Checker,
+    max_tokens: int,
+) -> dict[str, Any]:
+    if not runtime_get("ai_enabled"):
+        raise LLMDisabled("ИИ выключен в настройках.", code="disabled")
+    if not llm_client.is_configured():
+        raise LLMDisabled("Ключ API ИИ не задан.", code="not_configured")
+
+    content, problems, data = _call_and_check(
+        seller_id=seller_id, purpose=purpose, messages=messages, schema=schema, checks=checks, max_tokens=max_tokens
+    )
+    if not problems:
+        return data
+    repair = repair_messages(messages, answer=content, problems=problems)
+    _content, problems, data = _call_and_check(
+        seller_id=seller_id,
+        purpose=LLMCall.Purpose.REPAIR,
+        messages=repair,
+        schema=schema,
+        checks=checks,
+        max_tokens=max_tokens,
+    )
+    if problems:
+        raise LLMInvalid("ИИ дважды ответил не по формату.", code="invalid_after_repair", problems=problems)
+    return data
+
+
+def _call_and_check(
+    *,
+    seller_id: int | None,
+    purpose: str,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    checks: Callable[[dict[str, Any]], list[str]],
+    max_tokens: int,
+) -> tuple[str | None, list[str], dict[str, Any]]:
+    budget_check(seller_id)
+    model = settings.AI_MODEL
+    try:
+        result = llm_client.chat_json(messages, max_tokens=max_tokens)
+    except LLMUnavailable as exc:
+        llm_call_record(
+            seller_id=seller_id,
+            purpose=purpose,
+            model=model,
+            latency_ms=getattr(exc, "latency_ms", 0),
+            attempts=getattr(exc, "attempts", 1),
+            error=exc.code,
+            prompt_version=PROMPT_VERSION,
+        )
+        raise
+    data, problems = check_answer(result.content, schema, checks)
+    if result.finish_reason == "length":
+        problems = ["ответ оборвался на пределе длины: нужен короче", *problems]
+    llm_call_record(
+        seller_id=seller_id,
+        purpose=purpose,
+        model=result.model,
+        usage=result.usage,
+        latency_ms=result.latency_ms,
+        attempts=result.attempts,
+        error=_invalid_code(problems, data),
+        prompt_version=PROMPT_VERSION,
+    )
+    return result.content, problems, data
+
+
+def _invalid_code(problems: list[str], data: dict[str, Any]) -> str:
+    if not problems:
+        return ""
+    return "invalid_json" if not data else "schema"
