@@ -34,6 +34,7 @@ class ErrorFilter(admin.SimpleListFilter):
 
 @admin.register(LLMCall)
 class LLMCallAdmin(RussianModelAdmin):
+    count_forms = ("вызов LLM", "вызова LLM", "вызовов LLM")
     change_list_template = "admin/ai/llmcall/change_list.html"
     list_display = [
         "created",
