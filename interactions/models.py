@@ -4,7 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -201,6 +202,18 @@ class Interaction(models.Model):
         # and after a status or kind filter, are created by migrations 0004 and 0007 on PostgreSQL only.
         indexes = [
             models.Index(fields=["seller", "product_id"], name="interaction_product_idx"),
+            # The detail's link candidates (selectors.links): one shop's items about one product whose buyer
+            # was active within the window; the upper bound and the buyer id are checked inside the index,
+            # so only the rows returned are read.
+            models.Index(
+                F("seller"),
+                F("marketplace"),
+                F("product_id"),
+                Coalesce("last_buyer_message_at", "created_at"),
+                F("created_at"),
+                F("customer"),
+                name="interaction_link_window_idx",
+            ),
             # Covering: the stats aggregate a shop's range with an index-only scan.
             models.Index(
                 fields=["seller", "created_at"],

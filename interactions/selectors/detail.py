@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from agentiq.errors import NotFound
-from interactions.models import Customer, Interaction, InteractionEvent, Message
+from interactions.models import Interaction, InteractionEvent, Message
 from interactions.selectors.inbox import LIST_VALUES
 from interactions.selectors.links import interaction_links
 
@@ -199,15 +199,13 @@ def _other_interactions(*, seller: Any, customer_id: int, interaction_id: int) -
 
 def _links(*, seller: Any, row: dict[str, Any], customer: dict[str, Any] | None) -> dict[str, list]:
     """Strong and suggested links (interactions.selectors.links: two queries), as plain rows."""
-    interaction = Interaction(
-        id=row["id"],
+    interaction = {name: row[name] for name in ("id", *_LINK_SIDE_FIELDS)}
+    interaction["customer_id"] = None if customer is None else customer["id"]
+    links = interaction_links(
         seller_id=seller.pk,
-        customer_id=None if customer is None else customer["id"],
-        **{name: row[name] for name in _LINK_SIDE_FIELDS},
+        interaction=interaction,
+        customer_external_id=None if customer is None else customer["external_id"],
     )
-    if customer is not None:
-        interaction.customer = Customer(id=customer["id"], external_id=customer["external_id"])
-    links = interaction_links(interaction=interaction)
     return {
         "strong": [
             {
@@ -225,8 +223,8 @@ def _links(*, seller: Any, row: dict[str, Any], customer: dict[str, Any] | None)
     }
 
 
-def _linked_row(interaction: Interaction) -> dict[str, Any]:
-    return {name: getattr(interaction, name) for name in _LINKED_FIELDS}
+def _linked_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _LINKED_FIELDS}
 
 
 def _product_card(*, marketplace: str, product_id: str) -> dict[str, Any] | None:
