@@ -53,6 +53,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions per request with valgrind (≈ 3 min)"
     )
+    parser.add_argument(
+        "--fixed-details",
+        action="store_true",
+        help="the same detail interactions every run (spread over the big shop) instead of random ones: for A/B runs",
+    )
     return parser.parse_args()
 
 
@@ -344,7 +349,7 @@ def main() -> None:
         print(f"loaded: {timings}", file=sys.stderr, flush=True)
     else:
         print("data already loaded: skipping the load", file=sys.stderr, flush=True)
-    bench = shops()
+    bench = shops(random_details=not args.fixed_details)
     if args.profile:
         profile(args.profile, bench)
     results = measure(args, bench)
