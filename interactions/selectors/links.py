@@ -115,7 +115,7 @@ def link_side(interaction: Interaction) -> LinkSide:
     )
 
 
-def _decisions(*, seller_id: int, interaction_id: int) -> dict[int, tuple[str, datetime | None]]:
+def link_decisions(*, seller_id: int, interaction_id: int) -> dict[int, tuple[str, datetime | None]]:
     """The seller's decisions on this interaction's links, by the other interaction's id."""
     this = interaction_id
     rows = InteractionLink.objects.filter(Q(a_id=this) | Q(b_id=this), seller_id=seller_id)
@@ -125,11 +125,11 @@ def _decisions(*, seller_id: int, interaction_id: int) -> dict[int, tuple[str, d
     }
 
 
-def _candidates(*, seller_id: int, interaction: Mapping[str, Any], decided: list[int]) -> QuerySet:
+def link_candidates(*, seller_id: int, interaction: Mapping[str, Any], decided: list[int]) -> QuerySet:
     """This interaction, its customer's, those decided with it, and those about its product near in time
     that no other buyer id rules out, as rows of BRIEF_COLUMNS plus `buyer_text`.
 
-    Every branch of the OR is an index lookup (pk, customer, `interaction_link_window_idx`: shop, marketplace,
+    Every branch of the OR is an index lookup (pk, customer, `interaction_product_idx`: shop, product, marketplace,
     product, then the activity window and the buyer id checked inside the index), so PostgreSQL combines
     bitmap scans and visits only the rows it returns. The first buyer text is read only for the rows the
     scoring reads it of (not the customer's own, which are linked by the buyer id).
@@ -183,20 +183,40 @@ def interaction_links(
     `interaction` is its row (`id`, `customer_id` and the columns `link_side` reads but `buyer_text`);
     linked interactions come as rows of BRIEF_COLUMNS.
     """
-    customer_id = interaction["customer_id"]
-    if customer_id is None and not interaction["product_id"]:
+    if not can_link(interaction):
         return InteractionLinks(strong=[], suggested=[])
+    decisions = link_decisions(seller_id=seller_id, interaction_id=interaction["id"])
+    rows = list(link_candidates(seller_id=seller_id, interaction=interaction, decided=list(decisions)))
+    return links_from(
+        interaction=interaction, decisions=decisions, candidates=rows, customer_external_id=customer_external_id
+    )
+
+
+def can_link(interaction: Mapping[str, Any]) -> bool:
+    return interaction["customer_id"] is not None or bool(interaction["product_id"])
+
+
+def links_from(
+    *,
+    interaction: Mapping[str, Any],
+    decisions: Mapping[int, tuple[str, datetime | None]],
+    candidates: list[dict[str, Any]],
+    customer_external_id: str | None,
+) -> InteractionLinks:
+    """The links, from the seller's decisions and the candidate rows as `link_candidates` reads them (the detail's
+    single statement on PostgreSQL reads the same rows: interactions.selectors.detail_sql)."""
+    if not can_link(interaction):
+        return InteractionLinks(strong=[], suggested=[])
+    customer_id = interaction["customer_id"]
     this_id = interaction["id"]
-    decisions = _decisions(seller_id=seller_id, interaction_id=this_id)
-    rows = list(_candidates(seller_id=seller_id, interaction=interaction, decided=list(decisions)))
-    this = next((row for row in rows if row["id"] == this_id), None)
+    this = next((row for row in candidates if row["id"] == this_id), None)
     side = _side(this if this is not None else interaction)
     buyer_id_reasons = [
         f"тот же ID покупателя: {customer_external_id}" if customer_external_id is not None else "тот же ID покупателя"
     ]
     strong: list[StrongLink] = []
     suggested: list[tuple[Suggestion, LinkSide, dict[str, Any]]] = []
-    for row in rows:
+    for row in candidates:
         row_id = row["id"]
         if row_id == this_id:
             continue
