@@ -42,6 +42,8 @@ class _UserLookup:
         self.user_fields = list(model._meta.concrete_fields)
         self.seller_fields = list(self.seller_model._meta.concrete_fields)
         self.pk_names = {"pk", model._meta.pk.name, model._meta.pk.attname}
+        self.user_plan = self._plan(model, self.user_fields)
+        self.seller_plan = self._plan(self.seller_model, self.seller_fields)
         user, seller = model._meta, self.seller_model._meta
         columns = [f'u."{f.column}"' for f in self.user_fields] + [f's."{f.column}"' for f in self.seller_fields]
         self.statement = PreparedStatement(
@@ -67,23 +69,33 @@ class _UserLookup:
         if row is None:
             raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
         count = len(self.user_fields)
-        user = self._build(self.model, self.user_fields, row[:count])
+        user = self._build(self.model, self.user_plan, row[:count])
         seller_values = row[count:]
-        seller = None if seller_values[0] is None else self._build(self.seller_model, self.seller_fields, seller_values)
+        seller = None if seller_values[0] is None else self._build(self.seller_model, self.seller_plan, seller_values)
         self.seller_field.set_cached_value(user, seller)  # as select_related does, None included
         return user
 
     @staticmethod
-    def _build(model: Any, fields: list[Any], values: tuple[Any, ...]) -> Any:
-        """An instance as the ORM builds one from its row: each field's database converters, then `from_db`."""
-        converted = []
-        for field, value in zip(fields, values, strict=True):
+    def _plan(model: Any, fields: list[Any]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+        """The attnames `from_db` takes, and the fields with database converters (none for ours today)."""
+        converting = []
+        for index, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
             converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-            for converter in converters:
-                value = converter(value, column, connection)
-            converted.append(value)
-        return model.from_db(connection.alias, [field.attname for field in fields], converted)
+            if converters:
+                converting.append((index, column, converters))
+        return [field.attname for field in fields], converting
+
+    @staticmethod
+    def _build(model: Any, plan: tuple[list[str], list[tuple[int, Any, list[Any]]]], values: tuple[Any, ...]) -> Any:
+        """An instance as the ORM builds one from its row: each field's database converters, then `from_db`."""
+        attnames, converting = plan
+        if converting:
+            values = list(values)
+            for index, column, converters in converting:
+                for converter in converters:
+                    values[index] = converter(values[index], column, connection)
+        return model.from_db(connection.alias, attnames, values)
 
 
 @cache
