@@ -4,7 +4,8 @@ Strong: the same stable buyer id (one customer), or a suggestion the seller conf
 same product within 45 days, scored by name, time and text hints (interactions.linking); a pair the
 seller rejected is never suggested again. Suggestions are computed on read (the seller's decisions,
 then one indexed query for the candidates), so they follow new data with no backfill and cost the
-detail a constant two queries; only decisions are stored. The candidates are only what can link: an item
+detail a constant two queries (on PostgreSQL both are part of the detail's one statement,
+interactions.selectors.detail_sql, which `links_from` then scores); only decisions are stored. The candidates are only what can link: an item
 of another stable buyer id is never read (it is another person), and the first buyer text is read only
 for the rows the scoring compares.
 """
@@ -129,9 +130,9 @@ def link_candidates(*, seller_id: int, interaction: Mapping[str, Any], decided: 
     """This interaction, its customer's, those decided with it, and those about its product near in time
     that no other buyer id rules out, as rows of BRIEF_COLUMNS plus `buyer_text`.
 
-    Every branch of the OR is an index lookup (pk, customer, `interaction_product_idx`: shop, product, marketplace,
-    product, then the activity window and the buyer id checked inside the index), so PostgreSQL combines
-    bitmap scans and visits only the rows it returns. The first buyer text is read only for the rows the
+    Every branch of the OR is an index lookup (pk, customer, `interaction_product_idx`: shop, product,
+    marketplace, then the activity window, with its other end and the buyer id checked inside the index),
+    so PostgreSQL combines bitmap scans and visits only the rows it returns. The first buyer text is read only for the rows the
     scoring reads it of (not the customer's own, which are linked by the buyer id).
     """
     this = interaction["id"]
