@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.db.models import Model
 
 try:
     from psycopg import adapters as _psycopg_adapters
     from psycopg.adapt import Loader as _Loader
+    from psycopg.errors import InvalidSqlStatementName as _InvalidSqlStatementName
     from psycopg.postgres import types as _pg_types
     from psycopg.pq import Format as _Format
 
@@ -21,6 +23,7 @@ try:
     _C_TIMESTAMPTZ_LOADER = _psycopg_adapters.get_loader(_TIMESTAMPTZ_OID, _Format.TEXT)
 except ImportError:  # psycopg not installed: SQLite only
     _C_TIMESTAMPTZ_LOADER = None
+    _InvalidSqlStatementName = ()  # type: ignore[assignment,misc]
 
 
 if _C_TIMESTAMPTZ_LOADER is not None and not _C_TIMESTAMPTZ_LOADER.__module__.startswith("psycopg."):
@@ -97,3 +100,49 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
             )
             updated += cursor.rowcount
     return updated
+
+
+class PreparedStatement:
+    """A fixed-shape statement PREPAREd once per PostgreSQL session, then only EXECUTEd.
+
+    For the few hot reads whose planning costs more than their run (the interaction detail's one statement:
+    0.8 ms to plan, 0.25 ms to run) and whose ORM query costs more to build than the database takes to
+    answer (the JWT user: 0.6 ms of Python for a 0.1 ms lookup). `sql` names its parameters `%(name)s`;
+    `parameters` gives each one's type, in order. Django's connection binds on the client side and so never
+    prepares; the PREPARE goes to psycopg's connection directly (Django's query log, and the tests' query
+    counts, see the EXECUTE only). A prepared statement lives as long as its session whatever the
+    transactions in it do; one deallocated behind our back (DISCARD ALL, a pooler in transaction mode
+    handing over another session) is prepared again, at once outside a transaction, else on the next call.
+    """
+
+    def __init__(self, name: str, sql: str, parameters: Sequence[tuple[str, str]]) -> None:
+        self.name = name
+        self.parameters = tuple(parameters)
+        self._prepare_sql = sql
+        for number, (parameter, _) in enumerate(self.parameters, start=1):
+            self._prepare_sql = self._prepare_sql.replace(f"%({parameter})s", f"${number}")
+        types = ", ".join(kind for _, kind in self.parameters)
+        self._prepare_sql = f"PREPARE {name} ({types}) AS {self._prepare_sql}"
+        self._execute_sql = f"EXECUTE {name} ({', '.join(['%s'] * len(self.parameters))})"
+        self._prepared_on: weakref.WeakSet = weakref.WeakSet()  # psycopg connections
+
+    def execute(self, cursor: Any, values: Mapping[str, Any]) -> None:
+        """Run it on `cursor` (a Django cursor of the default PostgreSQL connection) with `values` by name."""
+        params = [values[parameter] for parameter, _ in self.parameters]
+        self._prepare()
+        try:
+            cursor.execute(self._execute_sql, params)
+        except ProgrammingError as error:
+            if not isinstance(error.__cause__, _InvalidSqlStatementName):
+                raise
+            self._prepared_on.discard(connection.connection)
+            if connection.in_atomic_block:
+                raise  # the error has aborted the transaction
+            self._prepare()
+            cursor.execute(self._execute_sql, params)
+
+    def _prepare(self) -> None:
+        raw = connection.connection
+        if raw not in self._prepared_on:
+            raw.execute(self._prepare_sql)
+            self._prepared_on.add(raw)

@@ -53,6 +53,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions per request with valgrind (≈ 3 min)"
     )
+    parser.add_argument(
+        "--fixed-details",
+        action="store_true",
+        help="the same detail interactions every run (spread over the big shop) instead of random ones: for A/B runs",
+    )
     return parser.parse_args()
 
 
@@ -231,6 +236,8 @@ def measure_http(args: argparse.Namespace, bench: Shops) -> dict:
     redis.Redis.from_url(args.redis_url).flushdb()  # the bench's own db: throttle counts start empty
     series = {
         "floor": ([f"/bench/floor?seller={bench.small_id}"], None),
+        "empty": (["/bench/empty"], None),
+        "auth": (["/bench/auth"], bench.big_token),
         "list": ([f"/api/interactions?limit={PAGE}"], bench.big_token),
         "small_list": ([f"/api/interactions?limit={PAGE}"], bench.small_token),
         "detail": ([f"/api/interactions/{pk}" for pk in bench.detail_ids], bench.big_token),
@@ -318,7 +325,7 @@ def explain(big_seller_id: int) -> None:
 
 
 def series_names(http: dict) -> list[str]:
-    return [name for name in http if name not in ("floor", "loadavg_1m")]
+    return [name for name in http if name not in ("floor", "empty", "auth", "loadavg_1m")]
 
 
 def main() -> None:
@@ -344,7 +351,7 @@ def main() -> None:
         print(f"loaded: {timings}", file=sys.stderr, flush=True)
     else:
         print("data already loaded: skipping the load", file=sys.stderr, flush=True)
-    bench = shops()
+    bench = shops(random_details=not args.fixed_details)
     if args.profile:
         profile(args.profile, bench)
     results = measure(args, bench)
@@ -364,6 +371,8 @@ def main() -> None:
             http_filter_p95_ms=http["filter"]["p95_ms"],
             http_search_p95_ms=http["search"]["p95_ms"],
             floor_http_p95_ms=http["floor"]["p95_ms"],
+            empty_http_p95_ms=http["empty"]["p95_ms"],
+            auth_http_p95_ms=http["auth"]["p95_ms"],
             http_ratio_to_floor={name: http[name]["ratio_to_floor"] for name in series_names(http)},
             http_loadavg_1m=http["loadavg_1m"],
         )

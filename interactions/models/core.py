@@ -4,7 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -246,7 +247,19 @@ class Interaction(models.Model):
         # The indexes serving the default inbox order (with NULLS LAST, which SQLite cannot index), alone
         # and after a status or kind filter, are created by migrations 0004 and 0007 on PostgreSQL only.
         indexes = [
-            models.Index(fields=["seller", "product_id"], name="interaction_product_idx"),
+            # One shop's items about one product (the `product` filter, product pages, names known), and the
+            # detail's link candidates (selectors.links): those whose buyer was active within the window,
+            # the window's other end and the buyer id checked inside the index, so only the rows returned
+            # are read.
+            models.Index(
+                F("seller"),
+                F("product_id"),
+                F("marketplace"),
+                Coalesce("last_buyer_message_at", "created_at"),
+                F("created_at"),
+                F("customer"),
+                name="interaction_product_idx",
+            ),
             # Covering: the stats aggregate a shop's range with an index-only scan.
             models.Index(
                 fields=["seller", "created_at"],

@@ -1,25 +1,32 @@
 """One interaction's whole story for the detail view, read as plain values in a fixed number of queries.
 
-The interaction comes with its buyer and assignee joined; then one query each for its messages, its
-recent events, the buyer's other interactions and the product card (the last two only when there is
-a buyer, or a numeric product id). The result is a dict shaped as `InteractionDetailOutput`: each
-section is one small function, so a new one (e.g. related interactions) is one more key.
+The sections: the interaction with its buyer and assignee, its messages, its recent events, the buyer's
+other interactions, the links' decisions and candidates (interactions.selectors.links) and the product
+card. On PostgreSQL they are read by one statement (`detail_sql`: one round trip, nothing for the ORM to
+build per request); elsewhere (SQLite: `make run`, the default test run) by one ORM query each, the other
+interactions only with a buyer, the links only with a buyer or a product, the card only for a numeric
+product id. Both readers return the same `DetailParts` (tests compare them on PostgreSQL), from which one
+function builds the dict shaped as `InteractionDetailOutput`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from agentiq.errors import NotFound
-from interactions.models import Customer, Interaction, InteractionEvent, Message
+from interactions.models import Interaction, InteractionEvent, Message
+from interactions.selectors import links
 from interactions.selectors.inbox import LIST_VALUES
-from interactions.selectors.links import interaction_links
 
 DETAIL_EVENTS_LIMIT = 200
 SUMMARY_OTHER_LIMIT = 10
+CARD_NM_ID_DIGITS = 18  # any 18-digit number fits a bigint
 
 _USER_FIELDS = ("id", "email", "full_name")
 _CUSTOMER_FIELDS = (
@@ -94,29 +101,103 @@ _CARD_FIELDS = (
 )
 
 
+@dataclass
+class DetailParts:
+    """What the readers return: plain rows, with the ORM's value types (datetimes, Decimal, JSON as Python)."""
+
+    row: dict[str, Any]  # _INTERACTION_FIELDS plus `customer__*` (_CUSTOMER_FIELDS) and `assigned_to__*`
+    messages: list[dict[str, Any]]  # _MESSAGE_FIELDS with `author_user` nested, in thread order
+    events: list[dict[str, Any]]  # the last DETAIL_EVENTS_LIMIT, oldest first, `actor` nested
+    other_interactions: list[dict[str, Any]]  # the buyer's, newest first; empty without a buyer
+    product_card: dict[str, Any] | None
+    decisions: dict[int, tuple[str, datetime | None]]  # as links.link_decisions
+    candidates: list[dict[str, Any]]  # as links.link_candidates; empty when the interaction cannot link
+
+
 def interaction_detail(*, seller: Any, interaction_id: int) -> dict[str, Any]:
-    """The interaction, its messages, recent events, buyer (with their other interactions) and product card."""
-    row = _one(_interactions().filter(seller=seller, pk=interaction_id))
-    if row is None:
+    """The interaction, its messages, recent events, buyer (with their other interactions), links and card."""
+    if connection.vendor == "postgresql":
+        from interactions.selectors.detail_sql import read_parts as read
+    else:
+        read = read_parts
+    parts = read(seller_id=seller.pk, interaction_id=interaction_id)
+    if parts is None:
         raise NotFound("Обращение не найдено.")
-    customer = _take(row, "customer", _CUSTOMER_FIELDS)
-    detail = row
-    detail["customer"] = None if customer is None else {name: customer[name] for name in _CUSTOMER_BRIEF_FIELDS}
-    detail["assigned_to"] = _take(row, "assigned_to", _USER_FIELDS)
-    detail["messages"] = _messages(interaction_id=interaction_id)
-    detail["events"] = _recent_events(interaction_id=interaction_id)
-    detail["customer_summary"] = (
-        None
-        if customer is None
-        else {
-            "customer": customer,
-            "other_interactions": _other_interactions(
-                seller=seller, customer_id=customer["id"], interaction_id=interaction_id
-            ),
-        }
+    return assemble(parts)
+
+
+def read_parts(*, seller_id: int, interaction_id: int) -> DetailParts | None:
+    """The ORM reader: one query per section (any database)."""
+    row = _one(_interactions().filter(seller_id=seller_id, pk=interaction_id))
+    if row is None:
+        return None
+    customer_id = row["customer__id"]
+    messages = _messages(interaction_id=interaction_id)
+    events = _recent_events(interaction_id=interaction_id)
+    others = (
+        []
+        if customer_id is None
+        else _other_interactions(seller_id=seller_id, customer_id=customer_id, interaction_id=interaction_id)
     )
-    detail["links"] = _links(seller=seller, row=row, customer=customer)
-    detail["product_card"] = _product_card(marketplace=row["marketplace"], product_id=row["product_id"])
+    side = link_side_row(row)
+    decisions: dict[int, tuple[str, datetime | None]] = {}
+    candidates: list[dict[str, Any]] = []
+    if links.can_link(side):
+        decisions = links.link_decisions(seller_id=seller_id, interaction_id=interaction_id)
+        candidates = list(links.link_candidates(seller_id=seller_id, interaction=side, decided=list(decisions)))
+    card = _product_card(marketplace=row["marketplace"], product_id=row["product_id"])
+    return DetailParts(
+        row=row,
+        messages=messages,
+        events=events,
+        other_interactions=others,
+        product_card=card,
+        decisions=decisions,
+        candidates=candidates,
+    )
+
+
+def link_side_row(row: dict[str, Any]) -> dict[str, Any]:
+    """What the links read of the interaction itself, from its detail row."""
+    side = {name: row[name] for name in ("id", *_LINK_SIDE_FIELDS)}
+    side["customer_id"] = row["customer__id"]
+    return side
+
+
+def assemble(parts: DetailParts) -> dict[str, Any]:
+    """The detail dict (shaped as `InteractionDetailOutput`) from what a reader returned."""
+    detail = parts.row
+    side = link_side_row(detail)
+    customer = _take(detail, "customer", _CUSTOMER_FIELDS)
+    detail["customer"] = None if customer is None else {name: customer[name] for name in _CUSTOMER_BRIEF_FIELDS}
+    detail["assigned_to"] = _take(detail, "assigned_to", _USER_FIELDS)
+    detail["messages"] = parts.messages
+    detail["events"] = parts.events
+    detail["customer_summary"] = (
+        None if customer is None else {"customer": customer, "other_interactions": parts.other_interactions}
+    )
+    found = links.links_from(
+        interaction=side,
+        decisions=parts.decisions,
+        candidates=parts.candidates,
+        customer_external_id=None if customer is None else customer["external_id"],
+    )
+    detail["links"] = {
+        "strong": [
+            {
+                "interaction": _linked_row(link.interaction),
+                "basis": link.basis,
+                "reasons": link.reasons,
+                "decided_at": link.decided_at,
+            }
+            for link in found.strong
+        ],
+        "suggested": [
+            {"interaction": _linked_row(link.interaction), "score": link.score, "reasons": link.reasons}
+            for link in found.suggested
+        ],
+    }
+    detail["product_card"] = parts.product_card
     return detail
 
 
@@ -188,49 +269,30 @@ def _recent_events(*, interaction_id: int) -> list[dict[str, Any]]:
     return rows[::-1]
 
 
-def _other_interactions(*, seller: Any, customer_id: int, interaction_id: int) -> list[dict[str, Any]]:
+def _other_interactions(*, seller_id: int, customer_id: int, interaction_id: int) -> list[dict[str, Any]]:
     """The buyer's other interactions in this shop, newest first."""
     return list(
         _other_interaction_rows()
-        .filter(seller=seller, customer_id=customer_id)
+        .filter(seller_id=seller_id, customer_id=customer_id)
         .exclude(pk=interaction_id)[:SUMMARY_OTHER_LIMIT]
     )
 
 
-def _links(*, seller: Any, row: dict[str, Any], customer: dict[str, Any] | None) -> dict[str, list]:
-    """Strong and suggested links (interactions.selectors.links: two queries), as plain rows."""
-    interaction = Interaction(
-        id=row["id"],
-        seller_id=seller.pk,
-        customer_id=None if customer is None else customer["id"],
-        **{name: row[name] for name in _LINK_SIDE_FIELDS},
-    )
-    if customer is not None:
-        interaction.customer = Customer(id=customer["id"], external_id=customer["external_id"])
-    links = interaction_links(interaction=interaction)
-    return {
-        "strong": [
-            {
-                "interaction": _linked_row(link.interaction),
-                "basis": link.basis,
-                "reasons": link.reasons,
-                "decided_at": link.decided_at,
-            }
-            for link in links.strong
-        ],
-        "suggested": [
-            {"interaction": _linked_row(link.interaction), "score": link.score, "reasons": link.reasons}
-            for link in links.suggested
-        ],
-    }
+def _linked_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _LINKED_FIELDS}
 
 
-def _linked_row(interaction: Interaction) -> dict[str, Any]:
-    return {name: getattr(interaction, name) for name in _LINKED_FIELDS}
+def card_nm_id(product_id: str) -> int | None:
+    """The WB nmId a product id stands for: ASCII digits that fit a bigint (`isdigit()` alone passes «²»,
+    which `int()` refuses)."""
+    if product_id.isascii() and product_id.isdigit() and len(product_id) <= CARD_NM_ID_DIGITS:
+        return int(product_id)
+    return None
 
 
 def _product_card(*, marketplace: str, product_id: str) -> dict[str, Any] | None:
     """The cached card of the product (WB nmId); none for a missing card or a non-numeric product id."""
-    if not product_id.isdigit():
+    nm_id = card_nm_id(product_id)
+    if nm_id is None:
         return None
-    return _one(_card_rows().filter(marketplace=marketplace, nm_id=int(product_id), is_missing=False))
+    return _one(_card_rows().filter(marketplace=marketplace, nm_id=nm_id, is_missing=False))

@@ -4,11 +4,15 @@ Strong: the same stable buyer id (one customer), or a suggestion the seller conf
 same product within 45 days, scored by name, time and text hints (interactions.linking); a pair the
 seller rejected is never suggested again. Suggestions are computed on read (the seller's decisions,
 then one indexed query for the candidates), so they follow new data with no backfill and cost the
-detail a constant two queries; only decisions are stored.
+detail a constant two queries (on PostgreSQL both are part of the detail's one statement,
+interactions.selectors.detail_sql, which `links_from` then scores); only decisions are stored. The candidates are only what can link: an item
+of another stable buyer id is never read (it is another person), and the first buyer text is read only
+for the rows the scoring compares.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,7 +61,7 @@ CONFIRMED_REASON = "подтверждено продавцом"
 
 @dataclass
 class StrongLink:
-    interaction: Interaction
+    interaction: dict[str, Any]  # a row of BRIEF_COLUMNS
     basis: str  # "buyer_id" or "confirmed"
     reasons: list[str]
     decided_at: datetime | None = None
@@ -65,7 +69,7 @@ class StrongLink:
 
 @dataclass
 class SuggestedLink:
-    interaction: Interaction
+    interaction: dict[str, Any]
     score: float
     reasons: list[str]
 
@@ -81,51 +85,75 @@ def _first_buyer_text() -> Subquery:
     return Subquery(first.order_by("created_at", "id").values(head=Left("text", TEXT_CHARS))[:1])
 
 
-def link_side(interaction: Interaction) -> LinkSide:
-    """`interaction` must carry `buyer_text` (annotated by the queries below)."""
+def _side(row: Mapping[str, Any]) -> LinkSide:
     return LinkSide(
-        id=interaction.pk,
-        marketplace=interaction.marketplace,
-        product_id=interaction.product_id,
-        product_name=interaction.product_name,
-        started_at=interaction.created_at,
-        last_buyer_at=interaction.last_buyer_message_at,
-        name=interaction.author_name,
-        buyer_text=getattr(interaction, "buyer_text", None) or "",
-        customer_id=interaction.customer_id,
+        id=row["id"],
+        marketplace=row["marketplace"],
+        product_id=row["product_id"],
+        product_name=row["product_name"],
+        started_at=row["created_at"],
+        last_buyer_at=row["last_buyer_message_at"],
+        name=row["author_name"],
+        buyer_text=row.get("buyer_text") or "",
+        customer_id=row["customer_id"],
     )
 
 
-def _decisions(interaction: Interaction) -> dict[int, tuple[str, datetime | None]]:
+def link_side(interaction: Interaction) -> LinkSide:
+    """`interaction` must carry `buyer_text` (annotated by `link_pair`'s query)."""
+    return _side(
+        {
+            "id": interaction.pk,
+            "marketplace": interaction.marketplace,
+            "product_id": interaction.product_id,
+            "product_name": interaction.product_name,
+            "created_at": interaction.created_at,
+            "last_buyer_message_at": interaction.last_buyer_message_at,
+            "author_name": interaction.author_name,
+            "buyer_text": getattr(interaction, "buyer_text", None),
+            "customer_id": interaction.customer_id,
+        }
+    )
+
+
+def link_decisions(*, seller_id: int, interaction_id: int) -> dict[int, tuple[str, datetime | None]]:
     """The seller's decisions on this interaction's links, by the other interaction's id."""
-    this = interaction.pk
-    rows = InteractionLink.objects.filter(Q(a_id=this) | Q(b_id=this), seller_id=interaction.seller_id)
+    this = interaction_id
+    rows = InteractionLink.objects.filter(Q(a_id=this) | Q(b_id=this), seller_id=seller_id)
     return {
         (b if a == this else a): (decision, decided_at)
         for a, b, decision, decided_at in rows.values_list("a_id", "b_id", "decision", "decided_at")
     }
 
 
-def _candidates(interaction: Interaction, decided: list[int]) -> QuerySet[Interaction]:
-    """This interaction, its customer's, those decided with it, and those about its product near in time.
+def link_candidates(*, seller_id: int, interaction: Mapping[str, Any], decided: list[int]) -> QuerySet:
+    """This interaction, its customer's, those decided with it, and those about its product near in time
+    that no other buyer id rules out, as rows of BRIEF_COLUMNS plus `buyer_text`.
 
-    Every branch of the OR is an index lookup (pk, customer, shop + product), so PostgreSQL combines
-    bitmap scans instead of reading the shop's whole inbox.
+    Every branch of the OR is an index lookup (pk, customer, `interaction_product_idx`: shop, product,
+    marketplace, then the activity window, with its other end and the buyer id checked inside the index),
+    so PostgreSQL combines bitmap scans and visits only the rows it returns. The first buyer text is read only for the rows the
+    scoring reads it of (not the customer's own, which are linked by the buyer id).
     """
-    this = interaction.pk
+    this = interaction["id"]
+    customer_id = interaction["customer_id"]
     strong = Q(pk__in=decided)
-    if interaction.customer_id is not None:
-        strong |= Q(customer_id=interaction.customer_id)
+    if customer_id is not None:
+        strong |= Q(customer_id=customer_id)
     wanted = Q(pk=this) | strong
-    start = interaction.created_at
-    end = max(start, interaction.last_buyer_message_at or start)
-    if interaction.product_id:
-        wanted |= Q(
-            marketplace=interaction.marketplace,
-            product_id=interaction.product_id,
+    start = interaction["created_at"]
+    end = max(start, interaction["last_buyer_message_at"] or start)
+    if interaction["product_id"]:
+        nearby = Q(
+            marketplace=interaction["marketplace"],
+            product_id=interaction["product_id"],
             created_at__lte=end + LINK_WINDOW,
             activity_end__gte=start - LINK_WINDOW,
         )
+        if customer_id is not None:
+            # Another stable buyer id is another person (linking.is_candidate): never a suggestion.
+            nearby &= Q(customer_id__isnull=True)
+        wanted |= nearby
     distance = Case(
         When(created_at__gte=start, then=ExpressionWrapper(F("created_at") - Value(start), DurationField())),
         default=ExpressionWrapper(Value(start) - F("created_at"), DurationField()),
@@ -133,52 +161,81 @@ def _candidates(interaction: Interaction, decided: list[int]) -> QuerySet[Intera
     rank = Case(
         When(pk=this, then=Value(0)), When(strong, then=Value(1)), default=Value(2), output_field=IntegerField()
     )
+    text = _first_buyer_text()
+    if customer_id is not None:
+        text = Case(When(~Q(pk=this) & Q(customer_id=customer_id), then=Value(None)), default=text)
     return (
-        Interaction.objects.filter(seller_id=interaction.seller_id)
+        Interaction.objects.filter(seller_id=seller_id)
         .alias(activity_end=Coalesce("last_buyer_message_at", "created_at"))
         .filter(wanted)
-        .only(*BRIEF_COLUMNS)
-        .annotate(buyer_text=_first_buyer_text())
         .alias(link_rank=rank, distance=distance)
-        .order_by("link_rank", "distance", "-id")[:CANDIDATES_LIMIT]
+        .order_by("link_rank", "distance", "-id")
+        .values(*BRIEF_COLUMNS, buyer_text=text)[:CANDIDATES_LIMIT]
     )
 
 
-def _buyer_id_reason(interaction: Interaction) -> str:
-    customer = interaction.customer
-    return f"тот же ID покупателя: {customer.external_id}" if customer is not None else "тот же ID покупателя"
+def interaction_links(
+    *, seller_id: int, interaction: Mapping[str, Any], customer_external_id: str | None = None
+) -> InteractionLinks:
+    """Strong and suggested links of one interaction of the shop `seller_id`: two queries, none when it has
+    neither a buyer id nor a product (nothing can link to it: a decision needs a suggestion, and a
+    suggestion needs the same product).
 
-
-def interaction_links(*, interaction: Interaction) -> InteractionLinks:
-    """Strong and suggested links of one interaction (of the seller it was fetched for): two queries, none
-    when it has neither a buyer id nor a product (nothing can link to it: a decision needs a suggestion,
-    and a suggestion needs the same product)."""
-    if interaction.customer_id is None and not interaction.product_id:
+    `interaction` is its row (`id`, `customer_id` and the columns `link_side` reads but `buyer_text`);
+    linked interactions come as rows of BRIEF_COLUMNS.
+    """
+    if not can_link(interaction):
         return InteractionLinks(strong=[], suggested=[])
-    decisions = _decisions(interaction)
-    rows = list(_candidates(interaction, list(decisions)))
-    this = next((row for row in rows if row.pk == interaction.pk), None)
-    side = link_side(this if this is not None else interaction)
+    decisions = link_decisions(seller_id=seller_id, interaction_id=interaction["id"])
+    rows = list(link_candidates(seller_id=seller_id, interaction=interaction, decided=list(decisions)))
+    return links_from(
+        interaction=interaction, decisions=decisions, candidates=rows, customer_external_id=customer_external_id
+    )
+
+
+def can_link(interaction: Mapping[str, Any]) -> bool:
+    return interaction["customer_id"] is not None or bool(interaction["product_id"])
+
+
+def links_from(
+    *,
+    interaction: Mapping[str, Any],
+    decisions: Mapping[int, tuple[str, datetime | None]],
+    candidates: list[dict[str, Any]],
+    customer_external_id: str | None,
+) -> InteractionLinks:
+    """The links, from the seller's decisions and the candidate rows as `link_candidates` reads them (the detail's
+    single statement on PostgreSQL reads the same rows: interactions.selectors.detail_sql)."""
+    if not can_link(interaction):
+        return InteractionLinks(strong=[], suggested=[])
+    customer_id = interaction["customer_id"]
+    this_id = interaction["id"]
+    this = next((row for row in candidates if row["id"] == this_id), None)
+    side = _side(this if this is not None else interaction)
+    buyer_id_reasons = [
+        f"тот же ID покупателя: {customer_external_id}" if customer_external_id is not None else "тот же ID покупателя"
+    ]
     strong: list[StrongLink] = []
-    suggested: list[tuple[Suggestion, LinkSide, Interaction]] = []
-    for row in rows:
-        if row.pk == interaction.pk:
+    suggested: list[tuple[Suggestion, LinkSide, dict[str, Any]]] = []
+    for row in candidates:
+        row_id = row["id"]
+        if row_id == this_id:
             continue
-        other = link_side(row)
-        if interaction.customer_id is not None and row.customer_id == interaction.customer_id:
-            strong.append(StrongLink(interaction=row, basis="buyer_id", reasons=[_buyer_id_reason(interaction)]))
+        if customer_id is not None and row["customer_id"] == customer_id:
+            strong.append(StrongLink(interaction=row, basis="buyer_id", reasons=list(buyer_id_reasons)))
             continue
-        decision, decided_at = decisions.get(row.pk, ("", None))
+        decision, decided_at = decisions.get(row_id, ("", None))
         if decision == LinkDecision.REJECTED:
             continue
+        other = _side(row)
         suggestion = suggest(side, other)
         if decision == LinkDecision.CONFIRMED:
             reasons = [CONFIRMED_REASON, *(suggestion.reasons if suggestion else [])]
             strong.append(StrongLink(interaction=row, basis="confirmed", reasons=reasons, decided_at=decided_at))
         elif suggestion is not None and suggestion.score >= SUGGEST_MIN_SCORE:
             suggested.append((suggestion, other, row))
-    strong.sort(key=lambda link: (link.interaction.created_at, link.interaction.pk), reverse=True)
-    suggested.sort(key=lambda item: (-item[0].score, gap_between(side, item[1]), -item[2].pk))
+    strong.sort(key=lambda link: (link.interaction["created_at"], link.interaction["id"]), reverse=True)
+    suggested.sort(key=lambda item: (-item[0].score, gap_between(side, item[1]), -item[2]["id"]))
     return InteractionLinks(
         strong=strong[:STRONG_LIMIT],
         suggested=[SuggestedLink(interaction=row, score=s.score, reasons=s.reasons) for s, _, row in suggested][

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from interactions.linking import SUGGEST_MIN_SCORE, LinkSide, names_similar, normalize_name, suggest
 from interactions.models import InteractionEvent, InteractionLink
+from interactions.selectors import links as links_selector
 from tests.factories import ConnectionFactory, CustomerFactory, InteractionFactory, MessageFactory
 
 NOW = timezone.now().replace(microsecond=0)
@@ -158,6 +159,24 @@ def test_links_cost_the_detail_the_same_queries_whatever_the_candidates(
     with django_assert_num_queries(len(few.captured_queries)):
         body = owner_client.get(f"/api/interactions/{chat.pk}").json()
     assert len(body["links"]["suggested"]) == 5
+
+
+@pytest.mark.django_db
+def test_other_buyer_ids_never_use_up_the_scored_candidates(owner_client, wb, monkeypatch):
+    # Another stable buyer id is another person (never suggested): such rows, however near in time, must
+    # not push a real suggestion out of the candidates the detail scores.
+    monkeypatch.setattr(links_selector, "CANDIDATES_LIMIT", 4)
+    buyer = CustomerFactory(seller=wb.seller, marketplace="wb", external_id="186132", name="Сергей")
+    chat = interaction(wb, kind="chat", author_name="Сергей", customer=buyer, text="Платье маломерит?")
+    for n in range(5):
+        someone = CustomerFactory(seller=wb.seller, marketplace="wb", external_id=f"other-{n}", name="Сергей")
+        interaction(wb, kind="chat", author_name="Сергей", customer=someone, days_ago=n / 10, text="маломерит")
+    review = interaction(wb, kind="review", author_name="Сергей", customer=None, days_ago=5, text="маломерит")
+
+    links = owner_client.get(f"/api/interactions/{chat.pk}").json()["links"]
+
+    assert [s["interaction"]["id"] for s in links["suggested"]] == [review.pk]
+    assert links["strong"] == []
 
 
 # --- confirming and rejecting --------------------------------------------------------------------
