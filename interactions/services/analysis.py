@@ -73,7 +73,10 @@ def analysis_apply(*, interaction_id: int, result: AnalysisResult, now: datetime
     now = now or timezone.now()
     with transaction.atomic():
         interaction = (
-            Interaction.objects.select_for_update().select_related("sla_rule").filter(pk=interaction_id).first()
+            Interaction.objects.select_for_update(of=("self",))
+            .select_related("sla_rule")
+            .filter(pk=interaction_id)
+            .first()
         )
         if interaction is None:
             return False
