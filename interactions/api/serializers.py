@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from agentiq.rendering import dict_renderer
+from interactions.models import SLAState
 
 
 class UserBriefOutput(serializers.Serializer):
@@ -154,11 +155,37 @@ class InteractionLinksOutput(serializers.Serializer):
     suggested = SuggestedLinkOutput(many=True)
 
 
+class SLARuleBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    is_shop_rule = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Почему применяется это правило (по-русски).")
+
+
+class SLAClockOutput(serializers.Serializer):
+    """The running response clock: which rule set it and why, its times, and the escalation so far."""
+
+    state = serializers.ChoiceField(choices=SLAState.choices)
+    rule = SLARuleBriefOutput(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True, help_text="Когда покупатель начал ждать ответа.")
+    due_soon_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    escalation_steps_done = serializers.IntegerField()
+    escalation_steps_total = serializers.IntegerField()
+    next_escalation_at = serializers.DateTimeField(allow_null=True)
+
+
 class InteractionDetailOutput(InteractionListOutput):
     last_message_preview = None
 
     ai_summary = serializers.CharField()
     ai_analyzed_at = serializers.DateTimeField(allow_null=True)
+    ai_source = serializers.CharField(help_text="llm, offline или пусто (ещё не анализировалось).")
+    ai_confidence = serializers.FloatField(allow_null=True)
+    ai_needs_reply = serializers.BooleanField(allow_null=True)
+    intent_by_seller = serializers.BooleanField(help_text="Намерение задал продавец: анализ его не меняет.")
+    priority_by_seller = serializers.BooleanField(help_text="Приоритет задал продавец: анализ его не меняет.")
+    sla = SLAClockOutput()
     draft_text = serializers.CharField()
     escalated_at = serializers.DateTimeField(allow_null=True)
     messages = MessageOutput(many=True)

@@ -20,9 +20,10 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from agentiq.errors import NotFound
-from interactions.models import Interaction, InteractionEvent, Message
+from interactions.models import Interaction, InteractionEvent, Message, SLARule
 from interactions.selectors import links
 from interactions.selectors.inbox import LIST_VALUES
+from interactions.services.sla import sla_rule_reason, sla_rules_for_seller
 
 DETAIL_EVENTS_LIMIT = 200
 SUMMARY_OTHER_LIMIT = 10
@@ -45,13 +46,28 @@ _CUSTOMER_FIELDS = (
     "tags",
 )
 _CUSTOMER_BRIEF_FIELDS = ("id", "name", "external_id", "marketplace")
+# The running clock, shown as the detail's `sla` block (which rule, why, the times, the escalation).
+_SLA_FIELDS = (
+    "seller_id",
+    "sla_rule_id",
+    "sla_started_at",
+    "sla_due_soon_at",
+    "sla_escalation_step",
+    "sla_next_escalation_at",
+)
 # A list row's own columns (the detail extends the list row), plus what only the detail shows.
 _INTERACTION_FIELDS = (
     *(name for name in LIST_VALUES if "__" not in name and not name.endswith("_rank")),
     "ai_summary",
     "ai_analyzed_at",
+    "ai_source",
+    "ai_confidence",
+    "ai_needs_reply",
+    "intent_by_seller",
+    "priority_by_seller",
     "draft_text",
     "escalated_at",
+    *_SLA_FIELDS,
 )
 _BRIEF_INTERACTION_FIELDS = (
     "id",
@@ -198,7 +214,36 @@ def assemble(parts: DetailParts) -> dict[str, Any]:
         ],
     }
     detail["product_card"] = parts.product_card
+    detail["sla"] = _sla_block(detail)
     return detail
+
+
+def _sla_block(detail: dict[str, Any]) -> dict[str, Any]:
+    """The clock with its rule and the reason, from the shop's cached rules (no query in the common case)."""
+    rule_id, seller_id = detail.pop("sla_rule_id"), detail.pop("seller_id")
+    rule = None
+    if rule_id is not None:
+        rule = next((r for r in sla_rules_for_seller(seller_id=seller_id) if r.pk == rule_id), None)
+        if rule is None:  # switched off since it was applied
+            rule = SLARule.objects.filter(pk=rule_id).first()
+    steps = len(rule.escalation_steps or []) if rule is not None else 0
+    return {
+        "state": detail["sla_state"],
+        "rule": None
+        if rule is None
+        else {
+            "id": rule.pk,
+            "name": rule.name,
+            "is_shop_rule": rule.seller_id is not None,
+            "reason": sla_rule_reason(rule),
+        },
+        "started_at": detail.pop("sla_started_at"),
+        "due_soon_at": detail.pop("sla_due_soon_at"),
+        "due_at": detail["first_response_due_at"],
+        "escalation_steps_done": detail.pop("sla_escalation_step"),
+        "escalation_steps_total": steps,
+        "next_escalation_at": detail.pop("sla_next_escalation_at"),
+    }
 
 
 # Each section's columns, set up once per process; a request filters a clone (as DRF views do with

@@ -163,3 +163,34 @@ def test_an_item_with_neither_buyer_nor_product_costs_no_link_queries(
     with django_assert_num_queries(detail_queries(3)):
         body = owner_client.get(f"/api/interactions/{interaction.id}").json()
     assert body["links"] == {"strong": [], "suggested": []}
+
+
+def test_detail_shows_the_clock_with_its_rule_and_why(owner_client, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from interactions.services import clock_restart
+    from tests.factories import InteractionFactory, SLARuleFactory
+
+    start = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+    rule = SLARuleFactory(
+        seller=owner.seller,
+        name="Плохие отзывы",
+        kind="review",
+        rating_min=1,
+        rating_max=2,
+        target_minutes=20,
+        deadline_minutes=60,
+        follows_calendar=False,
+        escalation_steps=[{"after_minutes": 30, "action": "notify_owner"}],
+    )
+    interaction = InteractionFactory(connection__seller=owner.seller, kind="review", rating=1, created_at=start)
+    clock_restart(interaction, start=start, now=start)
+    interaction.save()
+    sla = owner_client.get(f"/api/interactions/{interaction.pk}").json()["sla"]
+    assert sla["rule"]["id"] == rule.pk and sla["rule"]["is_shop_rule"]
+    assert sla["rule"]["reason"].startswith("Правило магазина «Плохие отзывы»: оценка 1–2★")
+    assert sla["state"] == "ok" and sla["escalation_steps_done"] == 0 and sla["escalation_steps_total"] == 1
+    assert sla["due_at"].startswith((start + timedelta(minutes=60)).strftime("%Y-%m-%dT%H:%M"))
+    assert sla["started_at"] is not None and sla["next_escalation_at"] is not None
