@@ -218,15 +218,14 @@ def test_a_wait_restarted_while_the_recompute_ran_keeps_the_writers_clock(seller
     due_before = item.first_response_due_at
     SLARule.objects.filter(pk=rule.pk).update(deadline_minutes=90)
     restarted = NOW - timedelta(minutes=1)
-    real, calls = recompute.running_waits, []
+    real = recompute._write
 
-    def buyer_writes_before_the_recheck(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:  # the re-check in the write transaction: the buyer's message got there first
-            Interaction.objects.filter(pk=item.pk).update(sla_started_at=restarted)
-        return real(**kwargs)
+    def buyer_writes_first(moved):
+        # Between the read and the write, the buyer's message restarts the wait.
+        Interaction.objects.filter(pk=item.pk).update(sla_started_at=restarted)
+        return real(moved)
 
-    monkeypatch.setattr(recompute, "running_waits", buyer_writes_before_the_recheck)
+    monkeypatch.setattr(recompute, "_write", buyer_writes_first)
     assert recompute_sla(now=NOW).changed == 0
     item.refresh_from_db()
     assert item.sla_started_at == restarted and item.first_response_due_at == due_before
