@@ -7,14 +7,17 @@ The data set (`bench/sla_load.py`) is loaded by a child process (`sys.executable
 dropped and rebuilt, VACUUM ANALYZE) so this process's peak RSS is the measurements' own. Its clocks are as
 the last sweep left them `--lag-minutes` before the data set's `now`, and every measurement runs at that
 `now` (stored with the data), whenever the bench runs. Each figure is the median of `--repeat` runs, each on
-the same state: the sweep and auto-close in a transaction rolled back afterwards; recompute after a global
-rule change, alternating the rule between two values, and the data set restored (and checked) at the end.
+the same state (the table vacuumed between runs): the sweep and auto-close in a transaction rolled back
+afterwards; recompute after a global rule change, alternating the rule between two values, and the data set
+restored (and checked) at the end. Besides wall time, each run's CPU in this process and in the PostgreSQL
+backend serving it (from /proc) is given: on a shared box those move less than wall time does.
 The last stdout line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -394,32 +397,49 @@ def vacuum_if_needed(threshold: float = 0.1) -> None:
             log(f"  {time.perf_counter() - started:.1f}s")
 
 
+class _FirstChunkDone(Exception):
+    pass
+
+
 def explain(now: datetime, meta: dict[str, Any]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every statement the services run, as they run it: each is explained in a
+    savepoint rolled back, then run for real (the sweep's first run, auto-close, recompute's first chunk)."""
     from django.db import connection
 
-    from interactions.services import autoclose, escalation
+    from interactions.services.autoclose import auto_close_inactive_chats
+    from interactions.services.escalation import check_sla_escalation
+    from interactions.services.recompute import recompute_sla
 
-    def show(name: str, sql: str, params: list[Any]) -> None:
-        # Only our own statements (the services' WHERE constants), values bound.
-        def work():
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-                return [line for (line,) in cursor.fetchall()]
-
-        lines = in_rolled_back_transaction(work)
-        log(f"--- {name}")
-        for line in lines:
+    def explaining(execute, sql, params, many, context):
+        if many or not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "WITH")):
+            return execute(sql, params, many, context)
+        cursor = context["cursor"]
+        cursor.execute("SAVEPOINT bench_explain")
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        plan = [line for (line,) in cursor.fetchall()]
+        cursor.execute("ROLLBACK TO SAVEPOINT bench_explain")
+        log(f"--- {' '.join(sql.split())[:160]}")
+        for line in plan:
             log(line)
+        return execute(sql, params, many, context)
 
-    def update(set_sql: str, where: str) -> str:
-        return f"UPDATE {escalation.TABLE} SET {set_sql} WHERE {where} RETURNING id"  # noqa: S608 (our constants)
+    def first_chunk(rows: int) -> None:
+        raise _FirstChunkDone
 
-    db_now = connection.ops.adapt_datetimefield_value(now)
-    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(days=meta["auto_close_days"]))
-    show("sweep: due soon", update("sla_state = 'due_soon'", escalation.DUE_SOON_WHERE), [db_now, db_now])
-    show("sweep: breached", update("sla_state = 'breached'", escalation.BREACHED_WHERE), [db_now])
-    show("sweep: steps", update("sla_escalation_step = sla_escalation_step + 1", escalation.STEP_WHERE), [db_now])
-    show("auto-close", update("status = 'closed'", autoclose.QUIET_WHERE), [False, cutoff])
+    def recompute_one_chunk():
+        with contextlib.suppress(_FirstChunkDone):
+            recompute_sla(now=now, progress=first_chunk)
+
+    for name, call in (
+        ("sweep", lambda: check_sla_escalation(now=now)),
+        ("auto-close", lambda: auto_close_inactive_chats(now=now)),
+        ("recompute (first chunk)", recompute_one_chunk),
+    ):
+        log(f"=== {name}")
+        cold_caches()
+        with connection.execute_wrapper(explaining):
+            in_rolled_back_transaction(call)
+    vacuum_interactions()
 
 
 def profile(name: str, meta: dict[str, Any], now: datetime) -> None:
@@ -493,6 +513,18 @@ def main() -> None:
         recompute_checked=recompute.get("checked"),
         recompute_changed=recompute.get("changed", [None])[0],
         recompute_rss_growth_mb=recompute.get("rss_growth_mb"),
+        # (this process, the PostgreSQL backend) CPU seconds, medians: what the neighbours' load moves least.
+        cpu_s={
+            name: [part.get("client_cpu_s"), part.get("server_cpu_s")]
+            for name, part in (
+                ("check_sla", sweep.get("first", {})),
+                ("check_sla_next", sweep.get("next", {})),
+                ("auto_close", close.get("first", {})),
+                ("recompute", recompute),
+            )
+            if part
+        },
+        lag_minutes=meta["lag_minutes"],
         loadavg_1m=[load_before, loadavg()],
     )
     if timings:
