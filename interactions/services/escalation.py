@@ -80,6 +80,8 @@ WRITTEN = (
     "priority",
     "updated_at",
 )
+# The row's keys written back, in WRITTEN's order (updated_at is the run's time).
+ROW_NAMES = ("sla_state", "sla_escalation_step", "sla_next_escalation_at", "escalated_at", "assigned_to_id", "priority")
 _COLUMNS = ", ".join(ROW_FIELDS)
 
 
@@ -211,10 +213,6 @@ def check_sla_escalation(*, now: datetime | None = None, dry_run: bool = False) 
         system_events_record(events)
         result.notifications += notify_many(drafts)
     return result
-
-
-# The row's keys written back, in WRITTEN's order (updated_at is the run's time).
-ROW_NAMES = ("sla_state", "sla_escalation_step", "sla_next_escalation_at", "escalated_at", "assigned_to_id", "priority")
 
 
 def _move_state(
