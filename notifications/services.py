@@ -29,6 +29,9 @@ SEND_EMAILS_TASK = "notifications.tasks.send_notification_emails"
 KINDS = frozenset(Notification.Kind.values)
 DEDUPE_KEY_MAX_LENGTH = Notification._meta.get_field("dedupe_key").max_length
 INSERT_BATCH = 500  # rows per INSERT: 11 parameters each stays far below SQLite's limit
+# On PostgreSQL the rows go in as one array per column, so a batch is one short statement (the SLA sweep writes
+# thousands at once: as `VALUES` lists of 500 that was 15 statements and 82 k parameters quoted one by one).
+ARRAY_INSERT_BATCH = 5_000
 EMAIL_BATCH = 100
 NOT_FOUND_MESSAGE = "Уведомление не найдено."
 
@@ -102,9 +105,10 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> int:
     now = timezone.now()
     created = 0
     wants_email = False
+    batch = ARRAY_INSERT_BATCH if db.vendor == "postgresql" else INSERT_BATCH
     with transaction.atomic():
-        for start in range(0, len(ordered), INSERT_BATCH):
-            for _pk, emailed in _insert(ordered[start : start + INSERT_BATCH], now=now):
+        for start in range(0, len(ordered), batch):
+            for _pk, emailed in _insert(ordered[start : start + batch], now=now):
                 created += 1
                 wants_email = wants_email or bool(emailed)
         if wants_email:
@@ -151,17 +155,8 @@ def _insert(drafts: list[NotificationDraft], *, now: datetime) -> list[tuple[int
     meta = Notification._meta
     quote = db.ops.quote_name
     fields = [meta.get_field(name) for name in _INSERT_FIELDS]
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # Only placeholders and column names from the model go into this SQL, never values.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
-        f"VALUES {', '.join([placeholders] * len(drafts))} "
-        f"ON CONFLICT ({', '.join(quote(meta.get_field(name).column) for name in _UNIQUE_FIELDS)}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('wants_email').column)}"
-    )
-    params: list[Any] = []
-    for draft in drafts:
-        values = (
+    rows = [
+        (
             draft.recipient_id,
             draft.kind,
             draft.text,
@@ -174,7 +169,27 @@ def _insert(drafts: list[NotificationDraft], *, now: datetime) -> list[tuple[int
             None,
             now,
         )
-        params += [field.get_db_prep_save(value, connection=db) for field, value in zip(fields, values, strict=True)]
+        for draft in drafts
+    ]
+    if db.vendor == "postgresql":
+        # Every value is a plain int, str, bool, None or aware datetime, as PostgreSQL takes them.
+        arrays = ", ".join(f"%s::{field.db_type(db)}[]" for field in fields)
+        source = f"SELECT * FROM unnest({arrays})"  # noqa: S608 (types from the model, values bound)
+        params: list[Any] = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        source = "VALUES " + ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(drafts))
+        params = [
+            field.get_db_prep_save(value, connection=db)
+            for values in rows
+            for field, value in zip(fields, values, strict=True)
+        ]
+    # Only placeholders, types and column names from the model go into this SQL, never values.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"{source} "
+        f"ON CONFLICT ({', '.join(quote(meta.get_field(name).column) for name in _UNIQUE_FIELDS)}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('wants_email').column)}"
+    )
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())

@@ -384,6 +384,13 @@ class Message(models.Model):
             # The admin overview counts failed deliveries on every index page; a partial index keeps it
             # off the whole messages table.
             models.Index(fields=["seller"], condition=Q(delivery_state="failed"), name="message_delivery_failed_idx"),
+            # Auto-close skips a chat with a reply still queued, sending or failed: a probe per quiet chat into
+            # this (small) index instead of a pass over every message.
+            models.Index(
+                fields=["interaction"],
+                condition=Q(direction="out", delivery_state__in=["pending", "sending", "failed"]),
+                name="message_unsettled_reply_idx",
+            ),
             models.Index(
                 fields=["seller", "sent_at"],
                 include=["author_user"],

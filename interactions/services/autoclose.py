@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from agentiq.runtime import runtime_get
 from interactions.models import DeliveryState, Direction, Interaction, InteractionEvent, Kind, Message, Status
-from interactions.services.events import event_build, events_record_bulk
+from interactions.services.events import system_events_record
 
 TABLE = Interaction._meta.db_table
 MESSAGES = Message._meta.db_table
@@ -60,15 +60,7 @@ def auto_close_inactive_chats(*, now: datetime | None = None, dry_run: bool = Fa
                 [stamp, stamp, *params],
             )
             result.closed = sorted(row[0] for row in cursor.fetchall())
-            events_record_bulk(
-                [
-                    event_build(
-                        interaction_id=pk,
-                        kind=InteractionEvent.Kind.AUTO_CLOSED,
-                        data={"inactive_days": days},
-                        created_at=now,
-                    )
-                    for pk in result.closed
-                ]
+            system_events_record(
+                [(pk, InteractionEvent.Kind.AUTO_CLOSED, {"inactive_days": days}, now) for pk in result.closed]
             )
     return result

@@ -5,11 +5,19 @@ are measured in it (`WorkingTime.seconds_between`).
 Periods are minutes from local midnight (540, 1080) for 09:00–18:00, so "24:00" is a valid end. A
 working day the week does not cover (a transferred Saturday, a shop's extra day) gets the shop's usual
 hours: those of its first working weekday.
+
+`add` walks the days from the start (`_add_walking`, the definition). A recompute asks it millions of times
+for one shop, so each calendar also keeps its working periods over a window of days as a timeline (period
+bounds and the working time before each, in microseconds) and answers with two binary searches; the answer
+is the walk's, moment and time zone alike (a property test compares them), and where the periods of some
+day do not come out in order (a daylight-saving gap) the walk answers.
 """
 
 from __future__ import annotations
 
 import time as monotonic_time
+from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -26,6 +34,15 @@ DAY_MINUTES = 24 * 60
 # How far a deadline may be pushed by days off before the calendar is judged empty (a shop that marked
 # a whole year off): beyond it the clock runs round the clock rather than never.
 MAX_DAYS_AHEAD = 400
+UTC = ZoneInfo("UTC")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# Days a timeline reaches past what it was built for, on either side, so that neighbouring starts reuse it;
+# and the days ahead of a start it covers first (most deadlines fall within a few working days).
+TIMELINE_MARGIN_DAYS = 30
+TIMELINE_AHEAD_DAYS = 30
+# What the cached views below are derived from: assigning any of these forgets them.
+_CALENDAR_FIELDS = frozenset({"tz", "week", "overrides", "production_calendar"})
 
 
 def _minutes(text: Any) -> int:
@@ -110,6 +127,18 @@ class WorkingTime:
     overrides: dict[date, tuple[Period, ...]] = field(default_factory=dict)
     production_calendar: bool = False
     _intervals: dict[date, tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict, repr=False)
+    _timeline: _Timeline | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _CALENDAR_FIELDS:
+            # A changed calendar: the per-day intervals and the timeline built from them are stale.
+            intervals = self.__dict__.get("_intervals")
+            if intervals:
+                intervals.clear()
+            self.__dict__["_timeline"] = None
+            if name == "week":
+                self.__dict__["_round_the_clock"] = not any(value.values())
 
     @classmethod
     def round_the_clock(cls, tz: ZoneInfo | None = None) -> WorkingTime:
@@ -117,7 +146,7 @@ class WorkingTime:
 
     @property
     def is_round_the_clock(self) -> bool:
-        return not any(self.week.values())
+        return self._round_the_clock  # set with `week`: asked on every `add`
 
     @property
     def usual_periods(self) -> tuple[Period, ...]:
@@ -140,8 +169,8 @@ class WorkingTime:
             midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
             cached = tuple(
                 (
-                    (midnight + timedelta(minutes=start)).astimezone(ZoneInfo("UTC")),
-                    (midnight + timedelta(minutes=end)).astimezone(ZoneInfo("UTC")),
+                    (midnight + timedelta(minutes=start)).astimezone(UTC),
+                    (midnight + timedelta(minutes=end)).astimezone(UTC),
                 )
                 for start, end in self.periods_on(day)
             )
@@ -151,6 +180,25 @@ class WorkingTime:
     def add(self, start: datetime, minutes: int) -> datetime:
         """The moment `minutes` of working time after `start` have passed (a deadline that lands on the
         end of a period is that end, not the next morning)."""
+        if self.is_round_the_clock:
+            return start + timedelta(minutes=minutes)
+        day = start.astimezone(self.tz).date()
+        horizon = day + timedelta(days=MAX_DAYS_AHEAD)  # the walk looks at the days before this one
+        ahead = TIMELINE_AHEAD_DAYS
+        while True:
+            until = min(day + timedelta(days=ahead), horizon)
+            timeline = self._timeline_for(day, until)
+            if not timeline.ordered:
+                return self._add_walking(start, minutes)
+            due = timeline.add(start, minutes, day=day, until=until)
+            if due is not None:
+                return due
+            if until == horizon:
+                return start + timedelta(minutes=minutes)
+            ahead *= 4
+
+    def _add_walking(self, start: datetime, minutes: int) -> datetime:
+        """`add` by walking the days from the start: the definition, and the answer where the timeline cannot."""
         if self.is_round_the_clock:
             return start + timedelta(minutes=minutes)
         remaining = timedelta(minutes=minutes)
@@ -167,6 +215,20 @@ class WorkingTime:
             day += timedelta(days=1)
         return start + timedelta(minutes=minutes)
 
+    def _timeline_for(self, day: date, until: date) -> _Timeline:
+        """A timeline covering the days from `day` to before `until`. Built from intervals_on, so clearing
+        `_intervals` forgets it too."""
+        timeline = self._timeline
+        if timeline is not None and self._intervals and timeline.first_day <= day and until <= timeline.end_day:
+            return timeline
+        margin = timedelta(days=TIMELINE_MARGIN_DAYS)
+        first_day, end_day = day - margin, until + margin
+        if timeline is not None and self._intervals:
+            first_day, end_day = min(first_day, timeline.first_day), max(end_day, timeline.end_day)
+        timeline = _Timeline(self, first_day, end_day)
+        self.__dict__["_timeline"] = timeline
+        return timeline
+
     def seconds_between(self, start: datetime, end: datetime) -> int:
         """Working seconds in [start, end]."""
         if end <= start:
@@ -182,6 +244,59 @@ class WorkingTime:
                     total += overlap
             day += timedelta(days=1)
         return int(total.total_seconds())
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+class _Timeline:
+    """A calendar's working periods on the days from `first_day` to before `end_day` (local dates), in order,
+    in microseconds since the epoch: `starts[i]`, `ends[i]`, and `worked[i]`, the working time from the first
+    period to the end of period i. `at[n]` is the index of the first period of day `first_day + n` (of the
+    next period for a day off)."""
+
+    def __init__(self, working_time: WorkingTime, first_day: date, end_day: date) -> None:
+        self.first_day, self.end_day = first_day, end_day
+        self.starts, self.ends, self.worked, self.at = array("q"), array("q"), array("q"), array("q")
+        self.ordered = True
+        total, previous_end = 0, None
+        day = first_day
+        while day < end_day:
+            self.at.append(len(self.starts))
+            for period_start, period_end in working_time.intervals_on(day):
+                begin, end = _microseconds(period_start), _microseconds(period_end)
+                if begin >= end or (previous_end is not None and begin < previous_end):
+                    self.ordered = False  # a daylight-saving gap or overlap: the walk answers for this calendar
+                total += end - begin
+                self.starts.append(begin)
+                self.ends.append(end)
+                self.worked.append(total)
+                previous_end = end
+            day += timedelta(days=1)
+        self.at.append(len(self.starts))
+
+    def add(self, start: datetime, minutes: int, *, day: date, until: date) -> datetime | None:
+        """WorkingTime._add_walking's answer if the periods of the days from `day` (the start's) to before
+        `until` hold it, else None: the first period that ends after `start` gives what it has left, then
+        whole periods until one holds the rest."""
+        at = _microseconds(start)
+        remaining = minutes * 60_000_000
+        stop = self.at[(until - self.first_day).days]
+        first = bisect_right(self.ends, at, self.at[(day - self.first_day).days], stop)
+        if first == stop:
+            return None
+        begin = self.starts[first]
+        available = self.ends[first] - max(at, begin)
+        if remaining <= available:
+            # The walk's `begin + remaining`: `start` itself (its zone) when inside the period, else the period's start.
+            return start + timedelta(minutes=minutes) if at >= begin else EPOCH + (begin + remaining) * MICROSECOND
+        # The first later period by whose end the working time reaches what is left.
+        target = self.worked[first] + remaining - available
+        last = bisect_left(self.worked, target, first + 1, stop)
+        if last == stop:
+            return None
+        return EPOCH + (self.ends[last] - (self.worked[last] - target)) * MICROSECOND
 
 
 def zone_of(name: str | None) -> ZoneInfo:

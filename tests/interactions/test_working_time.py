@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interactions.services.working_time import WorkingTime, parse_periods, working_time_for, working_time_from
 from tests.factories import CalendarDayFactory, SellerFactory, WorkingCalendarFactory
@@ -147,3 +149,49 @@ def test_24_00_is_a_valid_end_and_periods_come_back_sorted():
     assert parse_periods([["14:00", "24:00"], ["00:00", "02:00"]]) == ((0, 120), (840, 1440))
     built = working_time_from(timezone_name="Nowhere/Else", calendar=None)
     assert str(built.tz) == "Europe/Moscow"
+
+
+# --- the timeline `add` answers with is the walk's answer --------------------------------------------
+
+ZONES = ["Europe/Moscow", "Asia/Vladivostok", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]
+
+
+@st.composite
+def calendars(draw) -> WorkingTime:
+    def periods():
+        bounds = sorted(draw(st.sets(st.integers(0, 1440), max_size=6)))
+        return tuple((a, b) for a, b in zip(bounds[::2], bounds[1::2], strict=False) if a < b)
+
+    week = {d: periods() for d in range(7) if draw(st.booleans())}
+    calendar = WorkingTime(
+        tz=ZoneInfo(draw(st.sampled_from(ZONES))), week=week, production_calendar=draw(st.booleans())
+    )
+    first = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 700)))
+    overrides = {first + timedelta(days=n): periods() for n in draw(st.sets(st.integers(0, 60), max_size=8))}
+    if draw(st.booleans()):  # a long holiday: the clock may run off the horizon and fall back to round the clock
+        overrides.update({first + timedelta(days=n): () for n in range(draw(st.integers(0, 450)))})
+    calendar.overrides = overrides
+    return calendar
+
+
+moments = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2028, 1, 1), timezones=st.sampled_from([ZoneInfo("UTC"), MSK])
+)
+
+
+@settings(max_examples=300)
+@given(calendar=calendars(), starts=st.lists(st.tuples(moments, st.integers(0, 20_000)), min_size=1, max_size=8))
+def test_add_is_the_walk_moment_and_zone_alike(calendar, starts):
+    for start, minutes in starts:
+        due, walked = calendar.add(start, minutes), calendar._add_walking(start, minutes)
+        assert (due, due.tzinfo) == (walked, walked.tzinfo), (start, minutes)
+
+
+def test_changing_the_calendar_forgets_what_was_built_from_it():
+    calendar = weekdays()
+    start = at(MSK, 2026, 11, 30, 9, 0)
+    assert calendar.add(start, 60) == at(MSK, 2026, 11, 30, 10, 0)
+    calendar.overrides = {date(2026, 11, 30): ()}
+    assert calendar.add(start, 60) == at(MSK, 2026, 12, 1, 10, 0)
+    calendar.week = dict.fromkeys(range(5), ((600, 660),))
+    assert calendar.add(start, 60) == at(MSK, 2026, 12, 1, 11, 0)
