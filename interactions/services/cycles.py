@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from interactions.models import CycleOutcome, Interaction, ResponseCycle, SLARule
 from interactions.services.sla import (
@@ -135,8 +134,3 @@ def _rule(interaction: Interaction, rules: Iterable[SLARule] | None) -> SLARule 
         if rule.pk == interaction.sla_rule_id:
             return rule
     return SLARule.objects.filter(pk=interaction.sla_rule_id).first()
-
-
-def cycle_save(cycle: Any) -> None:
-    if cycle is not None:
-        cycle.save()

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Q
 
@@ -242,21 +241,3 @@ def asks_buyer(text: str) -> bool:
         return False
     last_sentence = stripped.replace("!", ".").split(".")[-1] or stripped
     return "?" in last_sentence or stripped.endswith("?")
-
-
-def describe(interaction: Interaction) -> dict[str, Any]:
-    """The clock as the detail shows it: the rule, why it applies, the times and the escalation."""
-    rule = interaction.sla_rule
-    return {
-        "state": interaction.sla_state,
-        "rule": None
-        if rule is None
-        else {"id": rule.pk, "name": rule.name, "is_shop_rule": rule.seller_id is not None},
-        "reason": sla_rule_reason(rule) if rule is not None else "",
-        "started_at": interaction.sla_started_at,
-        "due_soon_at": interaction.sla_due_soon_at,
-        "due_at": interaction.first_response_due_at,
-        "escalation_steps_done": interaction.sla_escalation_step,
-        "next_escalation_at": interaction.sla_next_escalation_at,
-        "paused": interaction.sla_state == SLAState.PAUSED,
-    }
