@@ -30,7 +30,16 @@ class AuthThrottleMixin:
 class SellerOutput(serializers.ModelSerializer):
     class Meta:
         model = Seller
-        fields = ["id", "name", "timezone", "is_active", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "timezone",
+            "is_active",
+            "created_at",
+            "reply_tone",
+            "reply_signature",
+            "reply_address_form",
+        ]
 
 
 class UserOutput(serializers.ModelSerializer):
@@ -137,6 +146,32 @@ class TeamApi(APIView):
             "detail": f"Приглашение отправлено на {invitation.email}.",
         }
         return Response(self.InviteOutput(data).data, status=status.HTTP_201_CREATED)
+
+
+class ShopApi(APIView):
+    """GET: my shop and its settings (any member). PATCH: change them (owner only): name, timezone and how
+    the AI writes reply drafts (tone, signature, form of address)."""
+
+    class ShopUpdateInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        timezone = serializers.CharField(max_length=64, required=False)
+        reply_tone = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        reply_signature = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        reply_address_form = serializers.ChoiceField(choices=Seller.AddressForm.choices, required=False)
+
+    def get_permissions(self) -> list:
+        return [IsSellerOwner()] if self.request.method == "PATCH" else [IsSellerMember()]
+
+    @extend_schema(responses=SellerOutput)
+    def get(self, request: Request) -> Response:
+        return Response(SellerOutput(seller_for_request(request)).data)
+
+    @extend_schema(request=ShopUpdateInput, responses=SellerOutput)
+    def patch(self, request: Request) -> Response:
+        serializer = self.ShopUpdateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        seller = services.seller_update(seller=seller_for_request(request), **serializer.validated_data)
+        return Response(SellerOutput(seller).data)
 
 
 class TeamMemberApi(APIView):

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 
 from .managers import UserManager
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError("Неизвестный часовой пояс: нужно название из базы IANA, например Europe/Moscow.") from exc
 
 
 class Seller(models.Model):
@@ -16,12 +26,34 @@ class Seller(models.Model):
         "часовой пояс",
         max_length=64,
         default=settings.DEFAULT_SELLER_TIMEZONE,
+        validators=[validate_timezone],
         help_text="Название из базы IANA, например Europe/Moscow: в нём продавец видит время.",
     )
     is_active = models.BooleanField(
         "активен", default=True, help_text="Подключения неактивного магазина не синхронизируются."
     )
     created_at = models.DateTimeField("создан", default=now)
+
+    # How the AI writes reply drafts for this shop (`ai.drafts`); the product's rules outrank them.
+    class AddressForm(models.TextChoices):
+        FORMAL = "formal", "на «вы»"
+        INFORMAL = "informal", "на «ты»"
+
+    reply_tone = models.CharField(
+        "тон ответов",
+        max_length=200,
+        blank=True,
+        help_text="Каким тоном писать черновики, например «тёплый, без канцелярита». Пусто — вежливый, доброжелательный.",
+    )
+    reply_signature = models.CharField(
+        "подпись в ответах",
+        max_length=200,
+        blank=True,
+        help_text="Дописывается в конец черновика, например «Команда Demo Shop».",
+    )
+    reply_address_form = models.CharField(
+        "обращение к покупателю", max_length=8, choices=AddressForm.choices, default=AddressForm.FORMAL
+    )
 
     class Meta:
         verbose_name = "продавец"

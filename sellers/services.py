@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
@@ -22,6 +23,26 @@ def seller_create(*, name: str, timezone: str | None = None) -> Seller:
         seller.timezone = timezone
     seller.full_clean()
     seller.save()
+    return seller
+
+
+SHOP_SETTINGS = ("name", "timezone", "reply_tone", "reply_signature", "reply_address_form")
+
+
+def seller_update(*, seller: Seller, **changes: Any) -> Seller:
+    """An owner's change to the shop's own settings: validated whole, saved only when something moved."""
+    unknown = set(changes) - set(SHOP_SETTINGS)
+    if unknown:
+        raise ValueError(f"not shop settings: {', '.join(sorted(unknown))}")
+    changed = []
+    for field, value in changes.items():
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(seller, field) != value:
+            setattr(seller, field, value)
+            changed.append(field)
+    if changed:
+        seller.full_clean()
+        seller.save(update_fields=changed)
     return seller
 
 
