@@ -20,10 +20,15 @@ def _price(value: object) -> Decimal:
     return Decimal(str(value))
 
 
-def model_prices(model: str) -> tuple[Decimal, Decimal, Decimal]:
-    """(input, cached input, output) USD per million tokens. A model missing from the table is priced at the
-    table's highest prices: an unpriced model must not spend the budget for free."""
-    table: dict[str, dict[str, float]] = runtime_get("ai_prices") or {}
+PriceTable = dict[str, dict[str, float]]
+
+
+def model_prices(model: str, table: PriceTable | None = None) -> tuple[Decimal, Decimal, Decimal]:
+    """(input, cached input, output) USD per million tokens, from `table` or the `ai_prices` runtime setting. A
+    model missing from the table is priced at the table's highest prices: an unpriced model must not spend the
+    budget for free."""
+    if table is None:
+        table = runtime_get("ai_prices") or {}
     prices = table.get(model)
     if prices is None:
         logger.warning("no ai_prices entry for model %s: charging the highest listed prices", model)
@@ -37,8 +42,8 @@ def model_prices(model: str) -> tuple[Decimal, Decimal, Decimal]:
     return input_price, cached, _price(prices["output_per_mtok"])
 
 
-def llm_cost_usd(*, model: str, usage: Usage) -> Decimal:
-    input_price, cached_price, output_price = model_prices(model)
+def llm_cost_usd(*, model: str, usage: Usage, prices: PriceTable | None = None) -> Decimal:
+    input_price, cached_price, output_price = model_prices(model, prices)
     cached = min(usage.cached_prompt_tokens, usage.prompt_tokens)
     cost = (
         Decimal(usage.prompt_tokens - cached) * input_price
@@ -48,7 +53,7 @@ def llm_cost_usd(*, model: str, usage: Usage) -> Decimal:
     return cost.quantize(COST_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def llm_call_record(
+def llm_call_build(
     *,
     seller_id: int | None,
     purpose: str,
@@ -59,13 +64,14 @@ def llm_call_record(
     cache_hit: bool = False,
     error: str = "",
     prompt_version: str = "",
+    prices: PriceTable | None = None,
 ) -> LLMCall:
-    """Write one row: an API call (its usage priced now, at today's prices) or a cache hit (free)."""
+    """One row, unsaved: an API call (its usage priced now, at today's prices) or a cache hit (free)."""
     if purpose not in LLMCall.Purpose.values:
         raise ValueError(f"unknown LLM call purpose {purpose!r}")
     usage = usage or Usage()
-    cost = Decimal(0) if cache_hit else llm_cost_usd(model=model, usage=usage)
-    return LLMCall.objects.create(
+    cost = Decimal(0) if cache_hit else llm_cost_usd(model=model, usage=usage, prices=prices)
+    return LLMCall(
         seller_id=seller_id,
         purpose=purpose,
         model=model[:100],
@@ -79,3 +85,10 @@ def llm_call_record(
         cache_hit=cache_hit,
         error=error[:32],
     )
+
+
+def llm_call_record(**fields: object) -> LLMCall:
+    """Write one row (`llm_call_build`'s fields)."""
+    row = llm_call_build(**fields)  # type: ignore[arg-type]
+    row.save()
+    return row

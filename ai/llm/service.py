@@ -1,10 +1,12 @@
 """The two LLM calls the pipeline makes: analysis of a buyer text and a draft reply.
 
-Each: AI on and a key configured (else `LLMDisabled`), the seller's budget (else `BudgetExhausted`), the
+Each: AI on and a key configured (else `LLMDisabled`), the answer cache (`ai.llm.cache`: the same normalized
+input answers from there, booked as a free cache hit), the seller's budget (else `BudgetExhausted`), the
 prompt with buyer data masked and fenced, one JSON-mode call (`client.chat_json`, its retries), the answer
 checked against the schema; an invalid answer gets one repair call (the model sees its answer and what was
-wrong), then `LLMInvalid`. Every API call writes one `LLMCall` row, failed ones too. Callers catch
-`LLMError` and fall back to the offline analyzer.
+wrong), then `LLMInvalid`. Every API call books one `LLMCall` row in the ledger (`ai.llm.ledger`: at once by
+default, per batch for the pipeline's threads), failed ones too. Callers catch `LLMError` and fall back to
+the offline analyzer.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from django.conf import settings
 
 from agentiq.runtime import runtime_get
 from ai.llm import client as llm_client
-from ai.llm.accounting import llm_call_record
-from ai.llm.budget import budget_check
+from ai.llm.cache import answer_get, answer_key, answer_set
 from ai.llm.errors import LLMDisabled, LLMInvalid, LLMUnavailable
+from ai.llm.ledger import DirectLedger, Ledger
 from ai.llm.prompts import ADDRESS_FORMS, KIND_NAMES, PROMPT_VERSION, analysis_prompt, draft_prompt, repair_messages
 from ai.llm.schemas import (
     ANALYSIS_SCHEMA,
@@ -29,6 +31,7 @@ from ai.llm.schemas import (
     check_answer,
     draft_checks,
     draft_schema,
+    schema_problems,
 )
 from ai.models import LLMCall
 
@@ -64,17 +67,24 @@ def _check_kind_and_rating(kind: str, rating: int | None) -> None:
 
 
 def llm_analyze(
-    *, seller_id: int | None, kind: str, rating: int | None, text: str, product: dict[str, Any] | None = None
+    *,
+    seller_id: int | None,
+    kind: str,
+    rating: int | None,
+    text: str,
+    product: dict[str, Any] | None = None,
+    ledger: Ledger | None = None,
 ) -> LLMAnalysis:
     _check_kind_and_rating(kind, rating)
-    prompt = analysis_prompt(kind=kind, rating=rating, text=text or "", product=product)
     data = _structured_call(
         seller_id=seller_id,
         purpose=LLMCall.Purpose.ANALYSIS,
-        messages=prompt.messages,
+        inputs={"kind": kind, "rating": rating, "text": text or "", "product": product},
+        build=lambda: analysis_prompt(kind=kind, rating=rating, text=text or "", product=product).messages,
         schema=ANALYSIS_SCHEMA,
         checks=analysis_checks,
         max_tokens=ANALYSIS_MAX_TOKENS,
+        ledger=ledger,
     )
     return LLMAnalysis(
         intent=data["intent"],
@@ -101,6 +111,7 @@ def llm_draft(
     address_form: str,
     max_chars: int,
     instruction: str | None = None,
+    ledger: Ledger | None = None,
 ) -> LLMDraft:
     """A reply in Russian of DRAFT_MIN_CHARS..max_chars characters. `history`: one-line summaries of the
     buyer's earlier interactions (oldest first); `address_form`: "formal" («вы») or "informal" («ты»)."""
@@ -113,48 +124,73 @@ def llm_draft(
         raise ValueError(f"max_chars must be {DRAFT_MIN_CHARS}..{DRAFT_MAX_CHARS_LIMIT}")
     if isinstance(history, str):
         history = [history]
-    prompt = draft_prompt(
-        kind=kind,
-        rating=rating,
-        text=text or "",
-        product=product,
-        history=[str(item) for item in history or []],
-        tone=tone,
-        signature=signature,
-        address_form=address_form,
-        max_chars=max_chars,
-        instruction=instruction,
-    )
+    inputs = {
+        "kind": kind,
+        "rating": rating,
+        "text": text or "",
+        "product": product,
+        "history": [str(item) for item in history or []],
+        "tone": tone,
+        "signature": signature,
+        "address_form": address_form,
+        "max_chars": max_chars,
+        "instruction": instruction,
+    }
     data = _structured_call(
         seller_id=seller_id,
         purpose=LLMCall.Purpose.DRAFT,
-        messages=prompt.messages,
+        inputs=inputs,
+        build=lambda: draft_prompt(**inputs).messages,
         schema=draft_schema(max_chars),
         checks=draft_checks,
         # Russian runs 2–3 characters a token; room for the JSON around it. Only tokens written are paid.
         max_tokens=min(DRAFT_MAX_TOKENS_LIMIT, max_chars + 100),
+        ledger=ledger,
     )
     return LLMDraft(text=data["text"].strip(), model=settings.AI_MODEL, prompt_version=PROMPT_VERSION)
+
+
+def llm_available() -> bool:
+    """Whether an LLM call may be tried at all (AI on, a key set); the budget is asked per call."""
+    return bool(runtime_get("ai_enabled")) and llm_client.is_configured()
 
 
 def _structured_call(
     *,
     seller_id: int | None,
     purpose: str,
-    messages: list[dict[str, str]],
+    inputs: dict[str, Any],
+    build: Callable[[], list[dict[str, str]]],
     schema: dict[str, Any],
     checks: Checker,
     max_tokens: int,
+    ledger: Ledger | None,
 ) -> dict[str, Any]:
-    if not runtime_get("ai_enabled"):
+    ledger = ledger or DirectLedger()
+    if not ledger.enabled():
         raise LLMDisabled("ИИ выключен в настройках.", code="disabled")
     if not llm_client.is_configured():
         raise LLMDisabled("Ключ API ИИ не задан.", code="not_configured")
 
+    model = settings.AI_MODEL
+    key = answer_key(purpose=purpose, prompt_version=PROMPT_VERSION, model=model, seller_id=seller_id, inputs=inputs)
+    cached = answer_get(key)
+    if cached is not None and not (schema_problems(cached, schema) + checks(cached)):
+        ledger.record(seller_id=seller_id, purpose=purpose, model=model, cache_hit=True, prompt_version=PROMPT_VERSION)
+        return cached
+
+    messages = build()
     content, problems, data = _call_and_check(
-        seller_id=seller_id, purpose=purpose, messages=messages, schema=schema, checks=checks, max_tokens=max_tokens
+        seller_id=seller_id,
+        purpose=purpose,
+        messages=messages,
+        schema=schema,
+        checks=checks,
+        max_tokens=max_tokens,
+        ledger=ledger,
     )
     if not problems:
+        answer_set(key, data)
         return data
     repair = repair_messages(messages, answer=content, problems=problems)
     _content, problems, data = _call_and_check(
@@ -164,9 +200,11 @@ def _structured_call(
         schema=schema,
         checks=checks,
         max_tokens=max_tokens,
+        ledger=ledger,
     )
     if problems:
         raise LLMInvalid("ИИ дважды ответил не по формату.", code="invalid_after_repair", problems=problems)
+    answer_set(key, data)
     return data
 
 
@@ -178,13 +216,14 @@ def _call_and_check(
     schema: dict[str, Any],
     checks: Callable[[dict[str, Any]], list[str]],
     max_tokens: int,
+    ledger: Ledger,
 ) -> tuple[str | None, list[str], dict[str, Any]]:
-    budget_check(seller_id)
+    ledger.check(seller_id)
     model = settings.AI_MODEL
     try:
         result = llm_client.chat_json(messages, max_tokens=max_tokens)
     except LLMUnavailable as exc:
-        llm_call_record(
+        ledger.record(
             seller_id=seller_id,
             purpose=purpose,
             model=model,
@@ -197,7 +236,7 @@ def _call_and_check(
     data, problems = check_answer(result.content, schema, checks)
     if result.finish_reason == "length":
         problems = ["ответ оборвался на пределе длины: нужен короче", *problems]
-    llm_call_record(
+    ledger.record(
         seller_id=seller_id,
         purpose=purpose,
         model=result.model,

@@ -150,11 +150,11 @@ def test_budget_exhaustion_stops_calls_and_tells_the_owners_once(fake_llm, selle
     # Each answer costs 1000 × 0.27 + 100 × 1.10 per million = $0.00038: the third reaches $0.00114.
     fake_llm.always(answer(llm_answers.analysis(), prompt_tokens=1000, completion_tokens=100))
 
-    for _ in range(3):
-        llm_analyze(seller_id=seller.pk, kind="review", rating=2, text="Брак", product=None)
-    for _ in range(3):
+    for number in range(3):  # new texts: a repeat would be answered from the cache, free
+        llm_analyze(seller_id=seller.pk, kind="review", rating=2, text=f"Брак {number}", product=None)
+    for number in range(3, 6):
         with pytest.raises(BudgetExhausted) as caught:
-            llm_analyze(seller_id=seller.pk, kind="review", rating=2, text="Брак", product=None)
+            llm_analyze(seller_id=seller.pk, kind="review", rating=2, text=f"Брак {number}", product=None)
 
     assert len(fake_llm.requests) == 3
     assert LLMCall.objects.filter(seller=seller).count() == 3

@@ -65,8 +65,8 @@ def test_buyer_text_stays_inside_the_fence(fake_llm, seller, attack):
 def test_the_fence_is_new_for_every_call(fake_llm, seller):
     fake_llm.always(answer(llm_answers.analysis()))
 
-    for _ in range(3):
-        llm_analyze(seller_id=seller.pk, kind="chat", rating=None, text="Где заказ?", product=None)
+    for number in range(3):  # three texts: the same one twice is answered from the cache
+        llm_analyze(seller_id=seller.pk, kind="chat", rating=None, text=f"Где заказ {number}?", product=None)
 
     tokens = {request.data_block()[0] for request in fake_llm.requests}
     assert len(tokens) == 3
