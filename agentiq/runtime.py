@@ -104,6 +104,14 @@ REGISTRY: dict[str, RuntimeSettingSpec] = {
             "Цены LLM в USD за миллион токенов: {модель: {input_per_mtok, output_per_mtok, cached_input_per_mtok}}.",
             price_table,
         ),
+        RuntimeSettingSpec(
+            "reply_repeat_threshold",
+            int,
+            90,
+            "Похожесть ответа на недавний ответ магазина (0–100, rapidfuzz), с которой ответ на отзыв или вопрос "
+            "задерживается как повтор.",
+            in_range(50, 100),
+        ),
     )
 }
 

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "integrations",
     "interactions",
     "notifications",
+    "guardrails",
     "ai",
     "leads",
     "sandbox",  # the demo and test double; only its management command is used

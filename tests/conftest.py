@@ -11,6 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.test import APIClient
 
+from guardrails.rules import forget_compiled
 from interactions.services.sla import sla_rules_changed
 from interactions.services.working_time import calendars_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
@@ -32,15 +33,17 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Throttle counts, cached runtime settings and SLA rules must not leak between tests (Redis is shared
-    # in CI; ids are reused after a rollback).
+    # Throttle counts, cached runtime settings, SLA rules and guardrail lists must not leak between tests (Redis
+    # is shared in CI; ids are reused after a rollback).
     cache.clear()
     sla_rules_changed()
     calendars_changed()
+    forget_compiled()
     yield
     cache.clear()
     sla_rules_changed()
     calendars_changed()
+    forget_compiled()
 
 
 @pytest.fixture

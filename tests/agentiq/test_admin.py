@@ -32,7 +32,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"agentiq", "sellers", "integrations", "interactions", "notifications", "ai", "leads"}
+PROJECT_APPS = {"agentiq", "sellers", "integrations", "interactions", "notifications", "guardrails", "ai", "leads"}
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 

@@ -23,6 +23,7 @@ def test_registry_has_the_seed_keys_with_defaults():
         "ai_prices": {
             "deepseek-chat": {"input_per_mtok": 0.27, "output_per_mtok": 1.10, "cached_input_per_mtok": 0.07}
         },
+        "reply_repeat_threshold": 90,
     }
     for spec in REGISTRY.values():
         assert spec.description
