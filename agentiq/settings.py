@@ -211,6 +211,8 @@ AUTH_PASSWORD_VALIDATORS = [
 THROTTLE_RATE_USER = env.str("THROTTLE_RATE_USER", default="600/min")
 THROTTLE_RATE_ANON = env.str("THROTTLE_RATE_ANON", default="60/min")
 THROTTLE_RATE_AUTH = env.str("THROTTLE_RATE_AUTH", default="20/min")
+# A regenerated draft is an LLM call the shop pays for: per user.
+THROTTLE_RATE_AI_DRAFT = env.str("THROTTLE_RATE_AI_DRAFT", default="30/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -231,6 +233,7 @@ REST_FRAMEWORK = {
         "user": THROTTLE_RATE_USER,
         "anon": THROTTLE_RATE_ANON,
         "auth": THROTTLE_RATE_AUTH,
+        "ai_draft": THROTTLE_RATE_AI_DRAFT,
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -252,7 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Interactions, templates and the inbox filter share one kind enum; notifications have their own kinds.
-    "ENUM_NAME_OVERRIDES": {"InteractionKindEnum": "interactions.models.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "InteractionKindEnum": "interactions.models.Kind",
+        "AIAnswerEnum": ["llm", "offline"],  # who wrote a draft, who answers the shop: the model or offline
+    },
 }
 
 # --- Observability -------------------------------------------------------------------------
@@ -298,6 +304,8 @@ AI_MODEL = env.str("AI_MODEL", default="deepseek-chat")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
 AI_DEADLINE_SECONDS = env.float("AI_DEADLINE_SECONDS", default=90.0)
 AI_MAX_ATTEMPTS = env.int("AI_MAX_ATTEMPTS", default=4)
+# LLM calls one AI task makes at once (ai.services: a batch's analyses and drafts on a thread pool).
+AI_CONCURRENCY = env.int("AI_CONCURRENCY", default=64)
 
 # --- Marketplaces --------------------------------------------------------------------------
 # The same clients talk to the real APIs, the sandbox marketplace or a test server.

@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/", include("interactions.urls")),
     path("api/", include("integrations.urls")),
     path("api/", include("notifications.urls")),
+    path("api/", include("ai.urls")),
 ]

@@ -1,9 +1,8 @@
 """Scoring analyzers on a labelled file: accuracy, the intent confusion table, recall per intent.
 
 An analyzer is a function from a batch of examples to one (intent, sentiment) per example. The offline
-analyzer is registered here; the LLM analyzer registers itself the same way when it exists
-(`register_analyzer("llm", fn, available=lambda: bool(settings.DEEPSEEK_API_KEY))`), and `ai_eval`
-runs every available one, offline first.
+analyzer and the LLM (available when a key is set and AI is on) are registered here, and `ai_eval` runs
+every available one, offline first.
 """
 
 from __future__ import annotations
@@ -56,6 +55,51 @@ def _offline(batch: Sequence[Example]) -> list[Prediction]:
 
 
 register_analyzer("offline", _offline)
+
+LLM_FAILED = "error"  # an example the LLM could not answer counts as a miss, never as the offline answer
+
+
+def _llm(batch: Sequence[Example]) -> list[Prediction]:
+    """The LLM on every example, AI_CONCURRENCY at once; booked as staff checks (no shop, no budget)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+
+    from ai.llm.errors import LLMError
+    from ai.llm.ledger import BatchLedger
+    from ai.llm.service import llm_analyze
+
+    ledger = BatchLedger()
+    ledger.prepare(set())
+
+    def one(example: Example) -> Prediction:
+        try:
+            found = llm_analyze(
+                seller_id=None, kind=example.kind, rating=example.rating, text=example.text, ledger=ledger
+            )
+        except LLMError:
+            return Prediction(intent=LLM_FAILED, sentiment=LLM_FAILED)
+        return Prediction(intent=found.intent, sentiment=found.sentiment)
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, int(settings.AI_CONCURRENCY))) as pool:
+            return list(pool.map(one, batch))
+    finally:
+        ledger.flush()
+
+
+def _llm_available() -> bool:
+    from ai.llm.service import llm_available
+
+    return llm_available()
+
+
+register_analyzer(
+    "llm",
+    _llm,
+    available=_llm_available,
+    why_unavailable="no DEEPSEEK_API_KEY set, or AI is off in the runtime settings",
+)
 
 
 @dataclass

@@ -69,3 +69,18 @@ def ai_budget_status(seller: Seller | int, *, now: datetime | None = None) -> di
         "day": day.day,
         "resets_at": day.ends_at,
     }
+
+
+def ai_status(seller: Seller) -> dict[str, Any]:
+    """ai_budget_status plus who answers now: the LLM, or the offline analyzer and why."""
+    from ai.llm.client import is_configured
+
+    status = ai_budget_status(seller)
+    reason = ""
+    if not runtime_get("ai_enabled"):
+        reason = "ИИ выключен сотрудниками AgentIQ: обращения разбираются офлайн-анализатором."
+    elif not is_configured():
+        reason = "Ключ API ИИ не задан: обращения разбираются офлайн-анализатором, черновики — по шаблонам."
+    elif status["exhausted"]:
+        reason = "Дневной бюджет ИИ исчерпан: до полуночи по времени магазина — офлайн-анализатор и шаблоны."
+    return status | {"answering": "offline" if reason else "llm", "reason": reason, "model": settings.AI_MODEL}

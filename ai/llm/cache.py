@@ -5,7 +5,8 @@ The key is the purpose, `PROMPT_VERSION`, the model, the seller (a cached answer
 normalized input: buyer text with personal data masked, case, ё, spacing and trailing punctuation folded,
 plus every other input the prompt carries (rating, product facts, history, tone, signature, instruction).
 The prompt itself is not the key: its fence token is random per call. Django's cache holds it (Redis in
-production, the process's memory in `make run`); a cache that is away is a miss, never an error.
+production, the process's memory in `make run`); a cache that is away is a miss, never an error. Within a
+process, calls for one key at once are made once (`single_flight`): the others wait for the first answer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import hashlib
 import json
 import logging
 import re
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.cache import cache
@@ -54,3 +57,29 @@ def answer_get(key: str) -> dict[str, Any] | None:
 def answer_set(key: str, data: dict[str, Any]) -> None:
     with contextlib.suppress(Exception):
         cache.set(key, data, ANSWER_TTL_SECONDS)
+
+
+SINGLE_FLIGHT_WAIT_SECONDS = 60.0
+_in_flight: dict[str, threading.Event] = {}
+_in_flight_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def single_flight(key: str) -> Iterator[bool]:
+    """True for the first caller of `key` (it makes the call); the others wait until it is done (or gave up)
+    and get False: they read the cache again, and call only if there is still nothing."""
+    with _in_flight_lock:
+        event = _in_flight.get(key)
+        leader = event is None
+        if leader:
+            event = _in_flight[key] = threading.Event()
+    if not leader:
+        event.wait(SINGLE_FLIGHT_WAIT_SECONDS)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        with _in_flight_lock:
+            _in_flight.pop(key, None)
+        event.set()

@@ -28,9 +28,9 @@ from ai.llm.errors import LLMRejected, LLMUnavailable
 
 logger = logging.getLogger(__name__)
 
-# A worker runs 12 threads (README, «Processes»), the web process a few more: room for all, with keep-alive.
-POOL_MAX_CONNECTIONS = 64
-POOL_MAX_KEEPALIVE = 32
+# An AI task calls AI_CONCURRENCY (64) at once, the web process a few more: room for both, with keep-alive.
+POOL_MAX_CONNECTIONS = 128
+POOL_MAX_KEEPALIVE = 64
 CONNECT_TIMEOUT_SECONDS = 5.0
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 8.0

@@ -59,13 +59,16 @@ class BatchLedger:
     def prepare(self, seller_ids: set[int]) -> None:
         """Read the settings, the budget and each seller's spending today (the batch's thread, before the
         threads start)."""
-        self._enabled = bool(runtime_get("ai_enabled"))
-        self._prices = runtime_get("ai_prices") or {}
-        self._budget = ai_budget_usd()
+        if self._enabled is None:  # once per run: threads already calling read these
+            self._enabled = bool(runtime_get("ai_enabled"))
+            self._prices = runtime_get("ai_prices") or {}
+            self._budget = ai_budget_usd()
         for seller_id in seller_ids - set(self._spent):
             day = seller_day(seller_id)
-            self._days[seller_id] = day
-            self._spent[seller_id] = ai_spent_usd(seller_id, day=day)
+            spent = ai_spent_usd(seller_id, day=day)
+            with self._lock:
+                self._days[seller_id] = day
+                self._spent[seller_id] = spent
 
     def enabled(self) -> bool:
         if self._enabled is None:

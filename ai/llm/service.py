@@ -19,7 +19,7 @@ from django.conf import settings
 
 from agentiq.runtime import runtime_get
 from ai.llm import client as llm_client
-from ai.llm.cache import answer_get, answer_key, answer_set
+from ai.llm.cache import answer_get, answer_key, answer_set, single_flight
 from ai.llm.errors import LLMDisabled, LLMInvalid, LLMUnavailable
 from ai.llm.ledger import DirectLedger, Ledger
 from ai.llm.prompts import ADDRESS_FORMS, KIND_NAMES, PROMPT_VERSION, analysis_prompt, draft_prompt, repair_messages
@@ -152,7 +152,7 @@ def llm_draft(
 
 def llm_available() -> bool:
     """Whether an LLM call may be tried at all (AI on, a key set); the budget is asked per call."""
-    return bool(runtime_get("ai_enabled")) and llm_client.is_configured()
+    return llm_client.is_configured() and bool(runtime_get("ai_enabled"))
 
 
 def _structured_call(
@@ -174,12 +174,44 @@ def _structured_call(
 
     model = settings.AI_MODEL
     key = answer_key(purpose=purpose, prompt_version=PROMPT_VERSION, model=model, seller_id=seller_id, inputs=inputs)
-    cached = answer_get(key)
-    if cached is not None and not (schema_problems(cached, schema) + checks(cached)):
-        ledger.record(seller_id=seller_id, purpose=purpose, model=model, cache_hit=True, prompt_version=PROMPT_VERSION)
-        return cached
+    cached = _cached(key, schema, checks)
+    if cached is None:
+        with single_flight(key) as leader:
+            if not leader:  # the same input was being asked: its answer is likely in the cache now
+                cached = _cached(key, schema, checks)
+            if cached is None:
+                return _ask(
+                    seller_id=seller_id,
+                    purpose=purpose,
+                    key=key,
+                    messages=build(),
+                    schema=schema,
+                    checks=checks,
+                    max_tokens=max_tokens,
+                    ledger=ledger,
+                )
+    ledger.record(seller_id=seller_id, purpose=purpose, model=model, cache_hit=True, prompt_version=PROMPT_VERSION)
+    return cached
 
-    messages = build()
+
+def _cached(key: str, schema: dict[str, Any], checks: Checker) -> dict[str, Any] | None:
+    cached = answer_get(key)
+    if cached is None or schema_problems(cached, schema) or checks(cached):
+        return None
+    return cached
+
+
+def _ask(
+    *,
+    seller_id: int | None,
+    purpose: str,
+    key: str,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    checks: Checker,
+    max_tokens: int,
+    ledger: Ledger,
+) -> dict[str, Any]:
     content, problems, data = _call_and_check(
         seller_id=seller_id,
         purpose=purpose,

@@ -187,6 +187,11 @@ class InteractionDetailOutput(InteractionListOutput):
     priority_by_seller = serializers.BooleanField(help_text="Приоритет задал продавец: анализ его не меняет.")
     sla = SLAClockOutput()
     draft_text = serializers.CharField()
+    draft_source = serializers.CharField(
+        help_text="Кто написал черновик: llm (языковая модель), offline (шаблон), seller (продавец) или пусто."
+    )
+    draft_reason = serializers.CharField(help_text="Почему черновик написан по шаблону, а не моделью.")
+    drafted_at = serializers.DateTimeField(allow_null=True, help_text="Когда ИИ написал черновик.")
     escalated_at = serializers.DateTimeField(allow_null=True)
     messages = MessageOutput(many=True)
     events = EventOutput(many=True)

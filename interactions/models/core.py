@@ -57,6 +57,12 @@ class AnalysisSource(models.TextChoices):
     OFFLINE = "offline", "офлайн-анализатор"
 
 
+class DraftSource(models.TextChoices):
+    LLM = "llm", "языковая модель"
+    OFFLINE = "offline", "шаблон"
+    SELLER = "seller", "продавец"
+
+
 class SLAState(models.TextChoices):
     OK = "ok", "в срок"
     DUE_SOON = "due_soon", "скоро срок"
@@ -164,6 +170,20 @@ class Interaction(models.Model):
     # What was analyzed (analyzer version + the buyer's texts): the same content is never analyzed twice.
     ai_input_hash = models.CharField("отпечаток проанализированного", max_length=64, blank=True, db_default="")
     draft_text = models.TextField("черновик ответа", blank=True)
+    # Who wrote the draft; a seller's own (edited) draft is never replaced by the AI on its own.
+    draft_source = models.CharField(
+        "автор черновика", max_length=8, choices=DraftSource.choices, blank=True, db_default=""
+    )
+    # The analysis (ai_input_hash) the AI's draft answers: a draft is due when they differ.
+    draft_for_hash = models.CharField("черновик к анализу", max_length=64, blank=True, db_default="")
+    draft_reason = models.CharField(
+        "почему шаблон",
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text="Почему черновик написан по шаблону, а не моделью: нет ключа, бюджет исчерпан, нарушение правил…",
+    )
+    drafted_at = models.DateTimeField("черновик написан", null=True, blank=True)
 
     first_response_due_at = models.DateTimeField("ответить до", null=True, blank=True)
     first_responded_at = models.DateTimeField("первый ответ", null=True, blank=True)
@@ -297,6 +317,14 @@ class Interaction(models.Model):
                 fields=["last_message_at"],
                 condition=Q(kind="chat", needs_response=False) & ~Q(status="closed"),
                 name="interaction_quiet_chat_idx",
+            ),
+            # Drafts due: analyzed as needing a reply, the AI's draft (if any) written for older content.
+            models.Index(
+                fields=["id"],
+                condition=Q(needs_response=True, ai_needs_reply=True)
+                & ~Q(draft_source="seller")
+                & ~Q(draft_for_hash=models.F("ai_input_hash")),
+                name="interaction_draft_due_idx",
             ),
             # The analysis sweep's queue: open and not analyzed since the buyer last wrote.
             models.Index(

@@ -66,6 +66,9 @@ _INTERACTION_FIELDS = (
     "intent_by_seller",
     "priority_by_seller",
     "draft_text",
+    "draft_source",
+    "draft_reason",
+    "drafted_at",
     "escalated_at",
     *_SLA_FIELDS,
 )

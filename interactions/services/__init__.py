@@ -1,7 +1,14 @@
 """The only writers of the inbox tables. Integrations come in through `upsert_records`, and through
 `product_names_fill` for product names learned after an item arrived."""
 
-from interactions.services.analysis import AnalysisResult, analysis_apply, set_intent
+from interactions.services.analysis import (
+    AnalysisResult,
+    DraftResult,
+    analyses_apply,
+    analysis_apply,
+    drafts_apply,
+    set_intent,
+)
 from interactions.services.customers import customer_update
 from interactions.services.cycles import clock_repick, clock_restart, cycle_build
 from interactions.services.events import event_build, event_record
@@ -42,7 +49,9 @@ __all__ = [
     "BULK_ACTIONS",
     "REPLY_LENGTH_LIMITS",
     "AnalysisResult",
+    "DraftResult",
     "WorkingTime",
+    "analyses_apply",
     "analysis_apply",
     "assign",
     "bulk_apply",
@@ -53,6 +62,7 @@ __all__ = [
     "customer_update",
     "cycle_build",
     "default_priority",
+    "drafts_apply",
     "event_build",
     "event_record",
     "facts_of",

@@ -9,7 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from interactions.models import CycleOutcome, Interaction, InteractionEvent, Priority, ResponseCycle, SLAState, Status
+from interactions.models import (
+    CycleOutcome,
+    DraftSource,
+    Interaction,
+    InteractionEvent,
+    Priority,
+    ResponseCycle,
+    SLAState,
+    Status,
+)
 from interactions.services.cycles import clock_repick, cycle_build
 from interactions.services.events import event_build, event_record, events_record_bulk
 from interactions.services.sla import CLOCK_FIELDS, clock_stop
@@ -134,10 +143,12 @@ def mark_read(*, interaction: Interaction, actor: Any = None) -> Interaction:
 
 
 def set_draft(*, interaction: Interaction, text: str, actor: Any = None) -> Interaction:
-    """The seller's edit of the reply draft (the AI writes its own through the same field)."""
+    """The seller's edit of the reply draft: theirs from now on, so the AI never replaces it on its own
+    (`interactions.services.analysis.drafts_apply`)."""
     if text != interaction.draft_text:
         interaction.draft_text = text
-        _save(interaction, ["draft_text"])
+        interaction.draft_source = DraftSource.SELLER if text.strip() else ""
+        _save(interaction, ["draft_text", "draft_source"])
     return interaction
 
 

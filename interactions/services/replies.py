@@ -158,6 +158,9 @@ def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
         locked.needs_response = False
         locked.is_read = True
         locked.last_message_at = now
+        # The draft became the reply; the AI writes the next one when the buyer writes again.
+        locked.draft_text = ""
+        locked.draft_source = ""
         if locked.kind == Kind.CHAT:
             locked.status = Status.WAITING
         elif locked.status == Status.NEW:
@@ -173,6 +176,8 @@ def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
                 "is_read",
                 "last_message_at",
                 "status",
+                "draft_text",
+                "draft_source",
                 "updated_at",
             ]
         )
@@ -205,6 +210,8 @@ def _copy_state(*, source: Interaction, target: Interaction) -> None:
         "is_read",
         "last_message_at",
         "status",
+        "draft_text",
+        "draft_source",
     ):
         setattr(target, name, getattr(source, name))
 

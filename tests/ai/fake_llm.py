@@ -1,7 +1,7 @@
 """A local OpenAI-compatible server for the LLM client's tests: real HTTP, scripted answers.
 
 `POST /chat/completions` and `POST /v1/chat/completions` answer from a script: each request takes the next
-scripted `Reply`; when the script runs out, the `fallback` answers (a 500 unless a test sets one). Every
+scripted `Reply`; when the script runs out, a `respond()` function of the request answers, else the `fallback` (a 500 unless a test sets one). Every
 request is recorded (path, headers, JSON body, arrival time) so a test can assert what the client sent.
 The `fake_llm` fixture starts one server per test and points settings.AI_BASE_URL at it.
 """
@@ -46,6 +46,12 @@ class Received:
         token = re.search(r"^Токен блока данных: ([0-9a-f]+)$", user, re.MULTILINE).group(1)
         inside = user.split(f"<<<DATA {token}>>>\n", 1)[1].split(f"\n<<<END DATA {token}>>>", 1)[0]
         return token, json.loads(inside)
+
+    @property
+    def purpose(self) -> str:
+        """analysis or draft, by the system prompt; a repair carries the model's earlier answer."""
+        system = str(self.messages[0].get("content", ""))
+        return "draft" if system.startswith("Ты пишешь") else "analysis"
 
     def text(self) -> str:
         """Every message's content, joined: what the model would read."""
@@ -96,6 +102,7 @@ class FakeLLM:
         self.requests: list[Received] = []
         self.fallback: Reply = error(500, message="the test scripted no more answers")
         self._script: list[Reply] = []
+        self._responder: Any = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -115,6 +122,12 @@ class FakeLLM:
             self._script.extend(replies)
         return self
 
+    def respond(self, responder: Any) -> FakeLLM:
+        """Answer each request with `responder(received)` (once the script is used up)."""
+        with self._lock:
+            self._responder = responder
+        return self
+
     def always(self, reply: Reply) -> FakeLLM:
         with self._lock:
             self.fallback = reply
@@ -130,15 +143,20 @@ class FakeLLM:
             self._server.shutdown()
             self._server.server_close()
 
-    def _next(self) -> Reply:
+    def _next(self, received: Received) -> Reply:
         with self._lock:
-            return self._script.pop(0) if self._script else self.fallback
+            if self._script:
+                return self._script.pop(0)
+            responder = self._responder
+        return responder(received) if responder is not None else self.fallback
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes: without this, Nagle and the client's delayed ACK add 40 ms.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
@@ -151,12 +169,13 @@ class FakeLLM:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw.decode(errors="replace")
+                received = Received(self.path, dict(self.headers), body, arrived)
                 with fake._lock:
-                    fake.requests.append(Received(self.path, dict(self.headers), body, arrived))
+                    fake.requests.append(received)
                 if self.path not in ("/chat/completions", "/v1/chat/completions"):
                     self._send(error(404, message="no such path"))
                     return
-                self._send(fake._next())
+                self._send(fake._next(received))
 
             def _send(self, reply: Reply) -> None:
                 if reply.delay_seconds:

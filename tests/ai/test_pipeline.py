@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from ai import services
+from ai.context import contexts_for
 from ai.tasks import analyze_pending_chats
 from interactions.models import Interaction, InteractionEvent
 from interactions.records import CustomerRecord, InteractionRecord, MessageRecord
@@ -83,7 +84,7 @@ def test_the_sweep_analyzes_what_arrived_and_moves_the_deadline(connection, djan
 
 def test_a_buyer_writing_again_is_analyzed_again_from_what_is_new(connection):
     upsert_records(connection=connection, records=[chat("c1", [("in", "Здравствуйте, есть размер M?")])])
-    assert services.analyze_pending() == 1
+    assert services.analyze_pending().analyzed == 1
     item = Interaction.objects.get()
     assert item.intent in ("product_question", "size_fit")
     messages = [
@@ -92,9 +93,9 @@ def test_a_buyer_writing_again_is_analyzed_again_from_what_is_new(connection):
         ("in", "Заказ пришёл не тот цвет, верните деньги"),
     ]
     upsert_records(connection=connection, records=[chat("c1", messages)])
-    inputs = services.analysis_inputs([item.pk])
-    assert inputs[0].text == "Заказ пришёл не тот цвет, верните деньги"
-    assert services.analyze_pending() == 1
+    [context] = contexts_for([item.pk])
+    assert context.text == "Заказ пришёл не тот цвет, верните деньги"
+    assert services.analyze_pending().analyzed == 1
     item.refresh_from_db()
     assert item.intent in ("complaint", "return_refund")
     assert InteractionEvent.objects.filter(interaction=item, kind="ai_analyzed").count() == 2

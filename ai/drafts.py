@@ -1,0 +1,110 @@
+"""A reply draft for one interaction: the LLM's when it may answer, checked by the reply guardrails (the same
+check every send passes, `guardrails.services.check_reply`); a draft the check blocks is regenerated once with
+what was wrong, then replaced by the offline template, and the reason is kept with the draft.
+
+Pure of the database once the guardrail rules are loaded (`guardrails_warm`), so the pipeline's threads can run
+it; the caller writes the result (`interactions.services.drafts_apply`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ai.context import AIContext
+from ai.llm.errors import LLMError
+from ai.llm.ledger import Ledger
+from ai.llm.service import llm_draft
+from ai.offline.drafts import draft_facts_from, offline_draft
+from guardrails.rules import current_rules
+from guardrails.services import CheckVerdict, check_reply
+from interactions.models import DraftSource
+
+INSTRUCTION_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    source: str  # DraftSource.LLM or DraftSource.OFFLINE
+    verdict: CheckVerdict
+    reason: str = ""  # why the template wrote it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "source": self.source, "reason": self.reason, "guardrail": self.verdict.as_dict()}
+
+
+def guardrails_warm() -> None:
+    """Load the guardrail rules in the calling thread (the database is read there, not in the pool)."""
+    current_rules()
+
+
+def draft_verdict(context: AIContext, text: str) -> CheckVerdict:
+    return check_reply(
+        text, kind=context.kind, intent=context.intent or None, buyer_text=context.text, max_chars=context.max_chars
+    )
+
+
+NOT_CONNECTED = "ИИ не подключён: черновик по шаблону."
+
+
+def compose_draft(
+    context: AIContext,
+    *,
+    use_llm: bool,
+    ledger: Ledger | None = None,
+    instruction: str | None = None,
+    why_not_llm: str = NOT_CONNECTED,
+) -> Draft:
+    """The LLM's draft when `use_llm`, else (or when it fails) the template's with the reason."""
+    reason = why_not_llm
+    if use_llm:
+        try:
+            return _llm_draft(context, ledger=ledger, instruction=instruction)
+        except _GuardrailFailed as failed:
+            reason = failed.reason
+        except LLMError as exc:
+            reason = f"{exc} Черновик по шаблону."
+    return offline(context, reason=reason)
+
+
+def offline(context: AIContext, *, reason: str) -> Draft:
+    text = offline_draft(draft_facts_from(context), seed=context.interaction_id)
+    return Draft(text=text, source=DraftSource.OFFLINE, verdict=draft_verdict(context, text), reason=reason)
+
+
+class _GuardrailFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _llm_draft(context: AIContext, *, ledger: Ledger | None, instruction: str | None) -> Draft:
+    verdict = None
+    asked = (instruction or "").strip()[:INSTRUCTION_MAX_CHARS]
+    for attempt in range(2):
+        if verdict is not None:
+            # The second try hears what the check found; its own cache key, so it is a fresh answer.
+            found = "; ".join(dict.fromkeys(v.explanation for v in verdict.violations if v.verdict == "block"))
+            asked = " ".join(filter(None, [asked, f"Прошлый вариант нарушил правила ответа: {found}. Без этого."]))
+        result = llm_draft(
+            seller_id=context.seller_id,
+            kind=context.kind,
+            rating=context.rating,
+            text=context.text,
+            product=context.product,
+            history=context.history,
+            tone=context.tone or None,
+            signature=context.signature or None,
+            address_form=context.address_form,
+            max_chars=context.max_chars,
+            instruction=asked or None,
+            ledger=ledger,
+        )
+        verdict = draft_verdict(context, result.text)
+        if not verdict.blocked:
+            return Draft(text=result.text, source=DraftSource.LLM, verdict=verdict)
+        if attempt == 1:
+            break
+    categories = ", ".join(dict.fromkeys(v.name for v in verdict.violations if v.verdict == "block"))
+    raise _GuardrailFailed(f"Черновик ИИ дважды нарушил правила ответа ({categories}): черновик по шаблону.")
