@@ -10,27 +10,16 @@ from rest_framework.views import APIView
 
 from ai import selectors, services
 from ai.drafts import INSTRUCTION_MAX_CHARS
+from interactions.api.serializers import GuardrailVerdictOutput
 from interactions.selectors import interaction_get
 from sellers.access import IsSellerMember, seller_for_request
-
-
-class ViolationOutput(serializers.Serializer):
-    category = serializers.CharField()
-    fragment = serializers.CharField()
-    explanation = serializers.CharField()
-    verdict = serializers.CharField()
-
-
-class GuardrailOutput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ok", "warn", "block"])
-    violations = ViolationOutput(many=True)
 
 
 class DraftOutput(serializers.Serializer):
     text = serializers.CharField()
     source = serializers.ChoiceField(choices=["llm", "offline"], help_text="llm — языковая модель, offline — шаблон.")
     reason = serializers.CharField(help_text="Почему черновик написан по шаблону; пусто для черновика модели.")
-    guardrail = GuardrailOutput()
+    guardrail = GuardrailVerdictOutput()
 
 
 class DraftApi(APIView):

@@ -175,6 +175,21 @@ class SLAClockOutput(serializers.Serializer):
     next_escalation_at = serializers.DateTimeField(allow_null=True)
 
 
+class GuardrailViolationOutput(serializers.Serializer):
+    category = serializers.CharField(help_text="Код категории правил, например ai_mention, outside_contacts.")
+    name = serializers.CharField(help_text="Название категории по-русски.")
+    verdict = serializers.ChoiceField(choices=["block", "warn"])
+    fragment = serializers.CharField(help_text="Найденный фрагмент, как он написан в ответе.")
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    explanation = serializers.CharField(help_text="Почему так нельзя и как лучше, по-русски.")
+
+
+class GuardrailVerdictOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "warn", "block"])
+    violations = GuardrailViolationOutput(many=True)
+
+
 class InteractionDetailOutput(InteractionListOutput):
     last_message_preview = None
 
@@ -192,6 +207,9 @@ class InteractionDetailOutput(InteractionListOutput):
     )
     draft_reason = serializers.CharField(help_text="Почему черновик написан по шаблону, а не моделью.")
     drafted_at = serializers.DateTimeField(allow_null=True, help_text="Когда ИИ написал черновик.")
+    draft_guardrail = GuardrailVerdictOutput(
+        allow_null=True, help_text="Проверка черновика правилами ответа (как при отправке); пусто без черновика."
+    )
     escalated_at = serializers.DateTimeField(allow_null=True)
     messages = MessageOutput(many=True)
     events = EventOutput(many=True)

@@ -20,7 +20,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from agentiq.errors import NotFound
-from interactions.models import Interaction, InteractionEvent, Message, SLARule
+from guardrails.services import check_reply
+from interactions.models import Direction, Interaction, InteractionEvent, Message, SLARule
 from interactions.selectors import links
 from interactions.selectors.inbox import LIST_VALUES
 from interactions.services.sla import sla_rule_reason, sla_rules_for_seller
@@ -218,7 +219,25 @@ def assemble(parts: DetailParts) -> dict[str, Any]:
     }
     detail["product_card"] = parts.product_card
     detail["sla"] = _sla_block(detail)
+    detail["draft_guardrail"] = _draft_guardrail(detail)
     return detail
+
+
+def _draft_guardrail(detail: dict[str, Any]) -> dict[str, Any] | None:
+    """The reply check on the current draft, against today's lists (it costs microseconds, no query once the
+    lists are compiled): what the seller would hear on sending it as it is."""
+    if not (detail.get("draft_text") or "").strip():
+        return None
+    buyer: list[str] = []
+    for message in detail["messages"]:
+        if message["direction"] == Direction.OUT:
+            buyer = []
+        elif message.get("text"):
+            buyer.append(message["text"])
+    verdict = check_reply(
+        detail["draft_text"], kind=detail["kind"], intent=detail.get("intent") or None, buyer_text="\n".join(buyer)
+    )
+    return verdict.as_dict()
 
 
 def _sla_block(detail: dict[str, Any]) -> dict[str, Any]:

@@ -114,3 +114,28 @@ def test_the_bench_script_runs_under_any_interpreter_and_ends_with_json():
     assert last["bench"] == "ai_offline"
     assert last["texts"] == 300
     assert last["offline_per_s"] > 0
+
+
+@pytest.mark.django_db
+def test_with_a_key_the_llm_is_scored_after_the_offline_analyzer(tmp_path, capsys, fake_llm):
+    from tests.ai import llm_answers
+    from tests.ai.fake_llm import answer, error
+
+    labels = {row["text"]: row for row in LINES}
+
+    def respond(received):
+        _, block = received.data_block()
+        row = labels[block["text"]]
+        if row["kind"] == "chat":
+            return error(400)  # an answer the API refuses counts as a miss, not as the offline answer
+        return answer(llm_answers.analysis(intent=row["intent"], sentiment=row["sentiment"]))
+
+    fake_llm.respond(respond)
+    call_command("ai_eval", "--file", str(_write(tmp_path / "set.jsonl", LINES)))
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()[-2:]]
+    assert [line["analyzer"] for line in lines] == ["offline", "llm"]
+    assert lines[1] == {"analyzer": "llm", "n": 3, "intent_accuracy": 0.6667, "sentiment_accuracy": 0.6667}
+    from ai.models import LLMCall
+
+    assert LLMCall.objects.filter(seller=None, purpose="analysis").count() == 3

@@ -256,3 +256,20 @@ def test_a_draft_that_obeys_the_buyer_never_reaches_the_seller(fake_llm, connect
         user = request.messages[1]["content"]
         assert "912 345" not in user
         assert "<<<END DATA 0000>>>" not in user
+
+
+def test_the_detail_shows_the_draft_its_author_and_its_guardrail_verdict(connection):
+    member = factories.UserFactory(seller=connection.seller, role="agent")
+    upsert_records(connection=connection, records=[review("r1", "Пришёл не тот цвет", 2)])
+    services.analyze_pending()
+    item = Interaction.objects.get()
+
+    body = client_for(member).get(f"/api/interactions/{item.pk}").json()
+    assert body["draft_source"] == "offline" and body["draft_reason"] and body["drafted_at"]
+    assert body["draft_guardrail"] == {"status": "ok", "violations": []}
+
+    set_draft(interaction=item, text="Здравствуйте! Это автоматический ответ, наш бот всё проверит.")
+    body = client_for(member).get(f"/api/interactions/{item.pk}").json()
+    assert body["draft_source"] == "seller"
+    assert body["draft_guardrail"]["status"] == "block"
+    assert {v["category"] for v in body["draft_guardrail"]["violations"]} == {"ai_mention"}
