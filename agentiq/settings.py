@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InteractionKindEnum": "interactions.models.Kind",
         "AIAnswerEnum": ["llm", "offline"],  # who wrote a draft, who answers the shop: the model or offline
+        "GuardrailStatusEnum": ["ok", "warn", "block"],
     },
 }
 

@@ -115,20 +115,23 @@ def _readings(word: str) -> tuple[str, ...]:
 _ONE_LETTER_WORDS = frozenset("вскуоиая")
 
 
-def _run_readings(run: str) -> tuple[str, ...]:
-    letters = _WORD.findall(run)
-    forms = list(_readings("".join(letters)))
-    if letters[0] in _ONE_LETTER_WORDS and len(letters) > 3:
-        forms.extend(_readings("".join(letters[1:])))
-    return tuple(forms)
+def _run_tokens(match: re.Match[str]) -> list[Token]:
+    letters = list(_WORD.finditer(match.group()))
+    joined = "".join(m.group() for m in letters)
+    if letters[0].group() in _ONE_LETTER_WORDS and len(letters) > 3:
+        # «в т е л е г р а м»: the preposition, then the word (also read with it: «в к о н т а к т е»).
+        first, second = letters[0], letters[1]
+        return [
+            Token((first.group(),), match.start() + first.start(), match.start() + first.end()),
+            Token((*_readings(joined[1:]), *_readings(joined)), match.start() + second.start(), match.end()),
+        ]
+    return [Token(_readings(joined), match.start(), match.end())]
 
 
 def tokens(normalized: Normalized) -> list[Token]:
     text = normalized.text
     found = [Token(_readings(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
-    spaced = [
-        Token(_run_readings(m.group()), m.start(), m.end()) for m in _SPACED.finditer(text) if len(m.group()) <= 80
-    ]
+    spaced = [token for m in _SPACED.finditer(text) if len(m.group()) <= 80 for token in _run_tokens(m)]
     if not spaced:
         return found
     # The joined word takes the place of its letters, so a phrase can run through it.

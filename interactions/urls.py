@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interactions.api import calendar, customers, inbox, links, sla_rules, stats, templates
+from interactions.api import calendar, customers, inbox, links, replies, sla_rules, stats, templates
 
 urlpatterns = [
     path("interactions", inbox.InteractionListApi.as_view(), name="interaction-list"),
@@ -13,6 +13,7 @@ urlpatterns = [
         links.InteractionLinkApi.as_view(),
         name="interaction-link",
     ),
+    path("replies/check", replies.ReplyCheckApi.as_view(), name="reply-check"),
     path("customers", customers.CustomerListApi.as_view(), name="customer-list"),
     path("customers/<int:customer_id>", customers.CustomerDetailApi.as_view(), name="customer-detail"),
     path("products/<int:nm_id>", customers.ProductDetailApi.as_view(), name="product-detail"),

@@ -59,6 +59,7 @@ def deliver_reply(*, message_id: int) -> str:
     from integrations.errors import AuthFailed, PermanentError, RateLimited, TransientError
     from integrations.outbox.outbound import find_sent_reply, send_reply
     from interactions.services import reply_claim, reply_mark_failed, reply_mark_sent
+    from interactions.services.reply_checks import blocked_reason, reply_send_check
 
     now = timezone.now()
     message = reply_claim(message_id=message_id, now=now, lease_seconds=int(_setting("REPLY_LEASE_SECONDS", 120)))
@@ -82,6 +83,10 @@ def deliver_reply(*, message_id: int) -> str:
         "replaces": message.edit_of.external_id if message.edit_of is not None else None,
     }
     may_have_reached = message.attempts > 1 and message.last_error not in CERTAINLY_NOT_SENT
+    # The guardrails again: a rule staff added since the reply was queued stops it before it goes out. A reply
+    # an earlier attempt may have delivered is still looked for first: one already on the marketplace is
+    # recorded as sent, whatever the rules say now.
+    verdict = reply_send_check(message=message)
     sending = False
     try:
         if may_have_reached:
@@ -96,8 +101,11 @@ def deliver_reply(*, message_id: int) -> str:
                 )
                 logger.info("reply %s was already on the marketplace; not sent again", message.pk)
                 return Outcome.FOUND
-        sending = True
-        sent = send_reply(connection, **target)
+        if verdict.blocked:
+            sent = None
+        else:
+            sending = True
+            sent = send_reply(connection, **target)
     except AuthFailed as exc:
         services.connection_record_failure(connection=connection, error=exc)
         reply_mark_failed(message_id=message.pk, error=f"Не удалось отправить ответ: {exc.message}", retry_at=None)
@@ -144,6 +152,12 @@ def deliver_reply(*, message_id: int) -> str:
             final=FINAL_UNCONFIRMED,
             now=now,
         )
+    if sent is None:
+        reply_mark_failed(
+            message_id=message.pk, error=blocked_reason(verdict), retry_at=None, guardrail=verdict.as_dict()
+        )
+        logger.info("reply %s not sent: the guardrails block it now", message.pk)
+        return Outcome.FAILED
     reply_mark_sent(
         message_id=message.pk,
         external_id=sent.external_id,

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from agentiq.errors import NotFound
 from interactions import selectors, services
 from interactions.api.dates import DayInWindowField, shop_today
+from interactions.api.replies import ReplyRefusedOutput
 from interactions.api.serializers import (
     InteractionDetailOutput,
     InteractionListOutput,
@@ -232,12 +233,23 @@ class InteractionReplyApi(APIView):
     @extend_schema_serializer(component_name="ReplyInput")
     class Input(serializers.Serializer):
         text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10000)
+        confirm_warnings = serializers.BooleanField(
+            default=False, help_text="send despite the guardrails' warnings", error_messages=BOOLEAN_INVALID
+        )
+        confirm_repeat = serializers.BooleanField(
+            default=False,
+            help_text="send although it nearly repeats a recent answer of the shop",
+            error_messages=BOOLEAN_INVALID,
+        )
 
     @extend_schema(
         request=Input,
-        responses={201: MessageOutput},
+        responses={201: MessageOutput, 400: ReplyRefusedOutput},
         description=(
-            "Queue a reply. On a review or question already answered on the marketplace the reply edits that "
+            "Queue a reply. The checks of `POST /api/replies/check` run first: 400 `guardrail_blocked` (never "
+            "sendable), 400 `guardrail_warning` unless `confirm_warnings`, 400 `repeat_held` unless "
+            "`confirm_repeat`; each with `violations` and `repeat`, and nothing written. "
+            "On a review or question already answered on the marketplace the reply edits that "
             "answer (`edit_of` names it) and replaces it in the thread once delivered. Refused with 400 "
             "`answer_not_editable` when the marketplace no longer allows an edit (WB: once, within 60 days), "
             "400 `answer_unchanged` for the same text, 409 `reply_in_progress` while an earlier reply is on its way."
@@ -247,8 +259,13 @@ class InteractionReplyApi(APIView):
         interaction = selectors.interaction_get(seller=seller_for_request(request), interaction_id=interaction_id)
         serializer = self.Input(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         message = services.queue_reply(
-            interaction=interaction, user=request.user, text=serializer.validated_data["text"]
+            interaction=interaction,
+            user=request.user,
+            text=data["text"],
+            confirm_warnings=data["confirm_warnings"],
+            confirm_repeat=data["confirm_repeat"],
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)
 

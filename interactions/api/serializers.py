@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from agentiq.rendering import dict_renderer
@@ -175,16 +176,18 @@ class SLAClockOutput(serializers.Serializer):
     next_escalation_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema_serializer(component_name="GuardrailViolation")
 class GuardrailViolationOutput(serializers.Serializer):
-    category = serializers.CharField(help_text="Код категории правил, например ai_mention, outside_contacts.")
-    name = serializers.CharField(help_text="Название категории по-русски.")
+    category = serializers.CharField(help_text="ai_mention, promise, blame, brush_off, outside_contacts, …")
+    name = serializers.CharField(help_text="the category in Russian")
     verdict = serializers.ChoiceField(choices=["block", "warn"])
-    fragment = serializers.CharField(help_text="Найденный фрагмент, как он написан в ответе.")
-    start = serializers.IntegerField()
+    fragment = serializers.CharField(help_text="the matched part of the text, as typed")
+    start = serializers.IntegerField(help_text="where the fragment starts in the text (characters)")
     end = serializers.IntegerField()
-    explanation = serializers.CharField(help_text="Почему так нельзя и как лучше, по-русски.")
+    explanation = serializers.CharField(help_text="what is wrong and what to write instead, in Russian")
 
 
+@extend_schema_serializer(component_name="GuardrailVerdict")
 class GuardrailVerdictOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "warn", "block"])
     violations = GuardrailViolationOutput(many=True)

@@ -391,6 +391,9 @@ class Message(models.Model):
     # Set on an answer once an edit of it is delivered: the thread shows the current answer only,
     # the old text stays in the `answer_edited` event.
     superseded_at = models.DateTimeField("заменён исправлением", null=True, blank=True)
+    # What the guardrail check said when the reply was queued (and, if it stopped the reply, before sending):
+    # {"status", "violations", "warnings_confirmed", "repeat": {"held", "top_score", "confirmed"}, ...}.
+    guardrail = models.JSONField("проверка ответа", default=dict, blank=True, db_default={})
 
     class Meta:
         verbose_name = "сообщение"

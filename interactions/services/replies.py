@@ -26,6 +26,7 @@ from interactions.models import (
 )
 from interactions.services.cycles import cycle_build
 from interactions.services.events import event_record
+from interactions.services.reply_checks import reply_guard
 from interactions.services.sla import asks_buyer, clock_stop
 from notifications.models import Notification
 from notifications.services import NotificationDraft, assignee_or_owner_ids, notify_many
@@ -118,9 +119,22 @@ def _check_edit(*, interaction: Interaction, answer: Message, text: str) -> None
         )
 
 
-def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
-    """Queue the seller's reply; when the item is already answered on the marketplace, queue an edit of it."""
+def queue_reply(
+    *,
+    interaction: Interaction,
+    user: Any,
+    text: str,
+    confirm_warnings: bool = False,
+    confirm_repeat: bool = False,
+) -> Message:
+    """Queue the seller's reply; when the item is already answered on the marketplace, queue an edit of it.
+
+    The guardrails and the repeated-answer guard run first (reply_checks.reply_guard): a block, an unconfirmed
+    warning or an unconfirmed repeat is refused before anything is written."""
     cleaned = reply_validate(interaction=interaction, text=text)
+    guardrail = reply_guard(
+        interaction=interaction, text=cleaned, confirm_warnings=confirm_warnings, confirm_repeat=confirm_repeat
+    )
     now = timezone.now()
     with transaction.atomic():
         locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
@@ -149,6 +163,7 @@ def queue_reply(*, interaction: Interaction, user: Any, text: str) -> Message:
             idempotency_key=Message.new_idempotency_key(),
             created_at=now,
             edit_of=edit_of,
+            guardrail=guardrail,
         )
         locked.first_responded_at = locked.first_responded_at or now
         if locked.needs_response:
@@ -311,13 +326,23 @@ def reply_mark_sent(
 
 
 def reply_mark_failed(
-    *, message_id: int, error: str, retry_at: datetime | None, answer_editable: bool | None = None
+    *,
+    message_id: int,
+    error: str,
+    retry_at: datetime | None,
+    answer_editable: bool | None = None,
+    guardrail: dict[str, Any] | None = None,
 ) -> None:
+    """Record a failed attempt: retried at `retry_at`, or failed for good. `guardrail`: the check that stopped
+    the reply before sending (kept on the message and in the event)."""
     with transaction.atomic():
         interaction, message = _lock_reply(message_id=message_id)
         _remember_editable(interaction=interaction, answer_editable=answer_editable)
         if message.delivery_state == DeliveryState.SENT:
             return  # Sync already saw it on the marketplace: a late failure must not resend it.
+        if guardrail is not None:
+            message.guardrail = {**(message.guardrail or {}), "send_check": guardrail}
+            message.save(update_fields=["guardrail"])
         message.last_error = error[:2000]
         if retry_at is not None:
             message.delivery_state = DeliveryState.PENDING
@@ -327,11 +352,10 @@ def reply_mark_failed(
         message.delivery_state = DeliveryState.FAILED
         message.next_attempt_at = None
         message.save(update_fields=["delivery_state", "next_attempt_at", "last_error"])
-        event_record(
-            interaction=interaction,
-            kind=InteractionEvent.Kind.REPLY_FAILED,
-            data={"message_id": message.pk, "reason": message.last_error},
-        )
+        failed: dict[str, Any] = {"message_id": message.pk, "reason": message.last_error}
+        if guardrail is not None:
+            failed["guardrail"] = guardrail
+        event_record(interaction=interaction, kind=InteractionEvent.Kind.REPLY_FAILED, data=failed)
         _notify_reply_failed(interaction=interaction, message=message)
         if message.edit_of_id:
             return  # a failed edit leaves the previous answer in place: the buyer has an answer

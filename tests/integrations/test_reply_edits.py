@@ -199,7 +199,7 @@ def test_an_edit_wb_refuses_fails_with_the_reason_and_keeps_the_answer(wb, sandb
     # Edited in WB's cabinet after our last sync: we still think the answer is editable.
     wb_feedbacks.edit_answer(auth, feedback_id=feedback_id, text="Спасибо, что выбрали нас!")
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
-    message_id = reply(owner_client, review, "Спасибо! Будем рады видеть вас снова.").json()["id"]
+    message_id = reply(owner_client, review, "Спасибо! Рады, что заказ приехал вовремя, ждём вас снова.").json()["id"]
 
     assert deliver_reply(message_id=message_id) == delivery.Outcome.FAILED
 

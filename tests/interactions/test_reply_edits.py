@@ -24,7 +24,13 @@ pytestmark = pytest.mark.django_db
 T0 = timezone.now().replace(microsecond=0) - timedelta(days=1)
 
 
-def answered_review(*, marketplace: str = "wb", editable: bool | None = True, kind: str = "review"):
+def answered_review(
+    *,
+    marketplace: str = "wb",
+    editable: bool | None = True,
+    kind: str = "review",
+    answer_text: str = "Спасибо за отзыв!",
+):
     connection = ConnectionFactory(marketplace=marketplace)
     context = {"feedback_id": "fb-1"} if marketplace == "wb" and kind == "review" else {"sku": "123"}
     if editable is not None:
@@ -39,7 +45,7 @@ def answered_review(*, marketplace: str = "wb", editable: bool | None = True, ki
     answer = OutgoingMessageFactory(
         interaction=interaction,
         external_id=answer_id,
-        text="Спасибо за отзыв!",
+        text=answer_text,
         delivery_state=DeliveryState.SENT,
         created_at=T0 + timedelta(hours=1),
         idempotency_key=None,
@@ -56,7 +62,7 @@ def deliver(message: Message, *, external_id: str | None, replaced: bool) -> Non
 def test_a_reply_to_an_answered_review_is_queued_as_an_edit_of_that_answer(marketplace):
     review, answer, user = answered_review(marketplace=marketplace)
 
-    message = queue_reply(interaction=review, user=user, text="Спасибо! Обменяем размер бесплатно.")
+    message = queue_reply(interaction=review, user=user, text="Спасибо! Подберём размер по таблице на карточке.")
 
     assert message.edit_of == answer and message.delivery_state == DeliveryState.PENDING
     queued = review.events.get(kind=InteractionEvent.Kind.REPLY_QUEUED)
@@ -64,9 +70,9 @@ def test_a_reply_to_an_answered_review_is_queued_as_an_edit_of_that_answer(marke
 
 
 def test_an_edit_to_the_same_text_is_refused_before_queueing():
-    review, _, user = answered_review()
+    review, _, user = answered_review(answer_text="Спасибо за отзыв! Рады, что вы с нами.")
     with pytest.raises(ApplicationError) as exc:
-        queue_reply(interaction=review, user=user, text="  спасибо за  отзыв! ")
+        queue_reply(interaction=review, user=user, text="  спасибо за  отзыв!  Рады, что вы с нами. ")
     assert exc.value.code == "answer_unchanged"
     assert not review.messages.filter(delivery_state=DeliveryState.PENDING).exists()
     assert not review.events.exists()
@@ -75,33 +81,41 @@ def test_an_edit_to_the_same_text_is_refused_before_queueing():
 def test_wb_not_editable_is_refused_and_an_unknown_flag_leaves_it_to_wb():
     review, _, user = answered_review(editable=False)
     with pytest.raises(ApplicationError) as exc:
-        queue_reply(interaction=review, user=user, text="Дополним ответ")
+        queue_reply(interaction=review, user=user, text="Дополним ответ: размер M подойдёт на рост 170 см.")
     assert exc.value.code == "answer_not_editable" and exc.value.status_code == 400
     assert review.messages.count() == 2 and not review.events.exists()
 
     # Synced before WB's flag was kept: WB decides at delivery, and a refusal is remembered then.
     unknown, answer, user = answered_review(editable=None)
-    assert queue_reply(interaction=unknown, user=user, text="Дополним ответ").edit_of == answer
+    assert (
+        queue_reply(interaction=unknown, user=user, text="Дополним ответ: размер M подойдёт на рост 170 см.").edit_of
+        == answer
+    )
 
 
 def test_ozon_has_no_edit_limit():
     review, answer, user = answered_review(marketplace="ozon", editable=False)  # a WB flag means nothing here
-    assert queue_reply(interaction=review, user=user, text="Дополним ответ").edit_of == answer
+    assert (
+        queue_reply(interaction=review, user=user, text="Дополним ответ: размер M подойдёт на рост 170 см.").edit_of
+        == answer
+    )
 
 
 def test_a_second_reply_while_the_first_is_on_its_way_is_refused(owner_client, owner):
     connection = ConnectionFactory(seller=owner.seller)
     review = InteractionFactory(connection=connection, kind="review")
-    queue_reply(interaction=review, user=owner, text="Спасибо за отзыв!")
+    queue_reply(interaction=review, user=owner, text="Спасибо за отзыв, нам очень приятно!")
 
-    response = owner_client.post(f"/api/interactions/{review.pk}/reply", {"text": "И ещё кое-что"}, format="json")
+    response = owner_client.post(
+        f"/api/interactions/{review.pk}/reply", {"text": "И ещё кое-что: размер M подойдёт."}, format="json"
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "reply_in_progress" and "ещё отправляется" in response.json()["detail"]
     assert review.messages.count() == 1
     # Chats take several messages in a row.
     chat = InteractionFactory(connection=connection, kind="chat", reply_context={"reply_sign": "s"})
-    queue_reply(interaction=chat, user=owner, text="Здравствуйте!")
+    queue_reply(interaction=chat, user=owner, text="Здравствуйте! Сейчас проверим заказ.")
     assert queue_reply(interaction=chat, user=owner, text="Уточните размер, пожалуйста.").edit_of is None
 
 
@@ -110,18 +124,24 @@ def test_ozon_a_reply_after_the_buyers_comment_is_a_new_comment_not_an_edit():
     MessageFactory(
         interaction=review, external_id="comment-2", text="А когда привезут?", created_at=T0 + timedelta(hours=2)
     )
-    assert queue_reply(interaction=review, user=user, text="Завтра до обеда.").edit_of is None
+    assert (
+        queue_reply(interaction=review, user=user, text="Привезут завтра до обеда, спасибо за терпение.").edit_of
+        is None
+    )
 
 
 def test_ozon_a_failed_reply_is_not_the_answer_to_edit():
     review, answer, user = answered_review(marketplace="ozon")
     OutgoingMessageFactory(interaction=review, delivery_state=DeliveryState.FAILED, created_at=T0 + timedelta(hours=2))
-    assert queue_reply(interaction=review, user=user, text="Дополним ответ").edit_of == answer
+    assert (
+        queue_reply(interaction=review, user=user, text="Дополним ответ: размер M подойдёт на рост 170 см.").edit_of
+        == answer
+    )
 
 
 def test_a_delivered_wb_edit_takes_over_the_answer_id_and_supersedes_the_old_answer_once():
     review, answer, user = answered_review()
-    message = queue_reply(interaction=review, user=user, text="Спасибо! Обменяем размер бесплатно.")
+    message = queue_reply(interaction=review, user=user, text="Спасибо! Подберём размер по таблице на карточке.")
 
     deliver(message, external_id="fb-1:answer", replaced=True)
     reply_mark_sent(message_id=message.pk, external_id="fb-1:answer", sent_at=timezone.now(), replaced=True)
@@ -158,7 +178,7 @@ def test_an_ozon_edit_whose_old_comment_stayed_keeps_both_in_the_thread(owner_cl
 
 def test_a_failed_edit_does_not_reopen_the_review():
     review, answer, user = answered_review(editable=None)
-    message = queue_reply(interaction=review, user=user, text="Дополним ответ")
+    message = queue_reply(interaction=review, user=user, text="Дополним ответ: размер M подойдёт на рост 170 см.")
     reply_claim(message_id=message.pk, now=timezone.now())
 
     reply_mark_failed(message_id=message.pk, error="Ответ нельзя редактировать", retry_at=None, answer_editable=False)
@@ -177,7 +197,9 @@ def test_sync_never_gives_a_superseded_answer_an_id_again():
     answer.author_user = user
     answer.save(update_fields=["author_user"])
     deliver(
-        queue_reply(interaction=review, user=user, text="Обменяем размер"), external_id="fb-1:answer", replaced=True
+        queue_reply(interaction=review, user=user, text="Подберём другой размер по таблице"),
+        external_id="fb-1:answer",
+        replaced=True,
     )
     record = InteractionRecord(
         kind="review",

@@ -458,7 +458,9 @@ def test_waits_written_by_the_services_are_counted_and_listed_alike(owner_client
         response = owner_client.patch(f"/api/interactions/{question.id}", {"status": "closed"}, format="json")
         assert response.status_code == 200
     with freeze_time(NOW - timedelta(minutes=20)):  # 80 minutes after the buyer wrote: late
-        response = owner_client.post(f"/api/interactions/{chat.id}/reply", {"text": "Завтра привезут."}, format="json")
+        response = owner_client.post(
+            f"/api/interactions/{chat.id}/reply", {"text": "Здравствуйте! Завтра привезут."}, format="json"
+        )
         assert response.status_code == 201
     with freeze_time(NOW - timedelta(minutes=10)):  # the buyer writes again: a second wait, pending at NOW
         again = [*first, message("c2", 20, author="seller"), message("c3", 10)]
