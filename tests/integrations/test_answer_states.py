@@ -37,21 +37,21 @@ def by_id(items: list[dict], item_id: str) -> dict:
 
 
 @pytest.fixture
-def wb(sandbox, sandbox_shop, owner) -> Connection:
+def wb(sandbox, moderated_shop, owner) -> Connection:
     sandbox.state.configure(rate_limits=False)
-    return sandbox_connection(sandbox_shop, seller=owner.seller)
+    return sandbox_connection(moderated_shop, seller=owner.seller)
 
 
 @pytest.fixture
-def ozon(sandbox, sandbox_shop, owner) -> Connection:
+def ozon(sandbox, moderated_shop, owner) -> Connection:
     sandbox.state.configure(rate_limits=False)
-    return sandbox_connection(sandbox_shop, marketplace="ozon", seller=owner.seller)
+    return sandbox_connection(moderated_shop, marketplace="ozon", seller=owner.seller)
 
 
-def new_wb_feedback(sandbox_shop) -> str:
+def new_wb_feedback(moderated_shop) -> str:
     for _ in range(20):
-        feedback_id = sandbox_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
-        if not by_id(sandbox_shop.truth()["wb"]["feedbacks"], feedback_id)["parent_feedback_id"]:
+        feedback_id = moderated_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
+        if not by_id(moderated_shop.truth()["wb"]["feedbacks"], feedback_id)["parent_feedback_id"]:
             return feedback_id
     raise AssertionError("the sandbox made only edited reviews")
 
@@ -73,9 +73,9 @@ def kinds(interaction: Interaction) -> list[str]:
     return list(interaction.events.order_by("created_at", "id").values_list("kind", flat=True))
 
 
-def test_wb_review_answer_goes_through_moderation_to_published(wb, sandbox, sandbox_shop, owner_client):
+def test_wb_review_answer_goes_through_moderation_to_published(wb, sandbox, moderated_shop, owner_client):
     sandbox.state.configure_moderation(share=1.0, seconds=3600)
-    feedback_id = new_wb_feedback(sandbox_shop)
+    feedback_id = new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
 
@@ -91,7 +91,7 @@ def test_wb_review_answer_goes_through_moderation_to_published(wb, sandbox, sand
     assert (shown["delivery_state"], shown["marketplace_state"]) == ("sent", "in_moderation")
     assert shown["marketplace_state_at"] is not None
 
-    sandbox.state.answer_action(sandbox_shop.shop_no, kind="wb_feedback", target=feedback_id, action="publish")
+    sandbox.state.answer_action(moderated_shop.shop_no, kind="wb_feedback", target=feedback_id, action="publish")
     sync(wb)
     reply.refresh_from_db()
     assert reply.marketplace_state == AnswerState.PUBLISHED
@@ -100,12 +100,14 @@ def test_wb_review_answer_goes_through_moderation_to_published(wb, sandbox, sand
     before = sandbox.state.stats()["by_path"].get("/api/v1/feedback", 0)
     sync(wb)
     assert sandbox.state.stats()["by_path"].get("/api/v1/feedback", 0) == before
-    assert audit_connection(connection=wb, truth=sandbox_shop.truth()).ok
+    assert audit_connection(connection=wb, truth=moderated_shop.truth()).ok
 
 
-def test_a_rejected_wb_answer_reopens_the_review_and_tells_the_assignee(wb, sandbox, sandbox_shop, owner, owner_client):
+def test_a_rejected_wb_answer_reopens_the_review_and_tells_the_assignee(
+    wb, sandbox, moderated_shop, owner, owner_client
+):
     sandbox.state.configure_moderation(share=1.0, rejected=1.0, seconds=0)
-    feedback_id = new_wb_feedback(sandbox_shop)
+    feedback_id = new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
     agent = UserFactory(seller=owner.seller, role="agent")
@@ -147,13 +149,13 @@ def test_a_rejected_wb_answer_reopens_the_review_and_tells_the_assignee(wb, sand
     sync(wb)
     fixed.refresh_from_db()
     assert fixed.marketplace_state == AnswerState.PUBLISHED
-    truth = by_id(sandbox_shop.truth()["wb"]["feedbacks"], feedback_id)
+    truth = by_id(moderated_shop.truth()["wb"]["feedbacks"], feedback_id)
     assert truth["answer"]["text"] == "Спасибо за отзыв! Рады, что размер подошёл."
-    assert audit_connection(connection=wb, truth=sandbox_shop.truth()).ok
+    assert audit_connection(connection=wb, truth=moderated_shop.truth()).ok
 
 
-def test_a_wb_answer_deleted_on_the_marketplace_shows_as_deleted(wb, sandbox, sandbox_shop, owner_client):
-    feedback_id = new_wb_feedback(sandbox_shop)
+def test_a_wb_answer_deleted_on_the_marketplace_shows_as_deleted(wb, sandbox, moderated_shop, owner_client):
+    feedback_id = new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
     reply = answer(owner_client, review, "Спасибо за отзыв! Будем рады видеть вас снова.")
@@ -161,19 +163,19 @@ def test_a_wb_answer_deleted_on_the_marketplace_shows_as_deleted(wb, sandbox, sa
     reply.refresh_from_db()
     assert reply.marketplace_state == AnswerState.PUBLISHED
 
-    sandbox.state.answer_action(sandbox_shop.shop_no, kind="wb_feedback", target=feedback_id, action="delete")
+    sandbox.state.answer_action(moderated_shop.shop_no, kind="wb_feedback", target=feedback_id, action="delete")
     sync(wb)
 
     reply.refresh_from_db()
     assert reply.marketplace_state == AnswerState.DELETED and reply.marketplace_reason
     assert review.events.filter(kind=Event.ANSWER_DELETED, data__message_id=reply.pk).exists()
     assert detail_message(owner_client, review, reply)["marketplace_state"] == "deleted"
-    assert audit_connection(connection=wb, truth=sandbox_shop.truth()).ok
+    assert audit_connection(connection=wb, truth=moderated_shop.truth()).ok
 
 
-def test_wb_answers_stop_being_editable_after_the_window(wb, sandbox, sandbox_shop, owner_client):
+def test_wb_answers_stop_being_editable_after_the_window(wb, sandbox, moderated_shop, owner_client):
     sandbox.state.configure_moderation(share=1.0, seconds=3600, edit_window_s=0)
-    feedback_id = new_wb_feedback(sandbox_shop)
+    feedback_id = new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
     reply = answer(owner_client, review, "Спасибо за отзыв! Рады, что размер подошёл.")
@@ -189,9 +191,9 @@ def test_wb_answers_stop_being_editable_after_the_window(wb, sandbox, sandbox_sh
     assert response.status_code == 400 and response.json()["code"] == "answer_not_editable"
 
 
-def test_ozon_review_comment_in_moderation_then_published(ozon, sandbox, sandbox_shop, owner_client):
+def test_ozon_review_comment_in_moderation_then_published(ozon, sandbox, moderated_shop, owner_client):
     sandbox.state.configure_moderation(share=1.0, seconds=3600)
-    review_id = sandbox_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
+    review_id = moderated_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
     sync(ozon)
     review = Interaction.objects.get(connection=ozon, kind=Kind.REVIEW, external_id=review_id)
     reply = answer(owner_client, review, "Спасибо за отзыв! Рады, что товар понравился.")
@@ -200,31 +202,31 @@ def test_ozon_review_comment_in_moderation_then_published(ozon, sandbox, sandbox
     reply.refresh_from_db()
     # Ozon does not list it yet: moderation has it.
     assert reply.marketplace_state == AnswerState.IN_MODERATION
-    assert by_id(sandbox_shop.truth()["ozon"]["reviews"], review_id)["moderation"][reply.external_id]["moderation"] == (
-        "in_review"
-    )
+    assert by_id(moderated_shop.truth()["ozon"]["reviews"], review_id)["moderation"][reply.external_id][
+        "moderation"
+    ] == ("in_review")
 
-    sandbox.state.answer_action(sandbox_shop.shop_no, kind="ozon_review", target=reply.external_id, action="publish")
+    sandbox.state.answer_action(moderated_shop.shop_no, kind="ozon_review", target=reply.external_id, action="publish")
     sync(ozon)
     reply.refresh_from_db()
     assert reply.marketplace_state == AnswerState.PUBLISHED
-    assert audit_connection(connection=ozon, truth=sandbox_shop.truth()).ok
+    assert audit_connection(connection=ozon, truth=moderated_shop.truth()).ok
 
 
 def test_ozon_question_answer_edited_while_in_moderation_shows_the_marketplace_text(
-    ozon, sandbox, sandbox_shop, owner_client
+    ozon, sandbox, moderated_shop, owner_client
 ):
     sandbox.state.configure_moderation(share=1.0, seconds=3600)
-    question_id = sandbox_shop.add_traffic(questions=1, marketplace="ozon")["ozon_questions"][0]
+    question_id = moderated_shop.add_traffic(questions=1, marketplace="ozon")["ozon_questions"][0]
     sync(ozon)
     question = Interaction.objects.get(connection=ozon, kind=Kind.QUESTION, external_id=question_id)
     reply = answer(owner_client, question, "Здравствуйте! Размер соответствует таблице.")
     sync(ozon)
     state = sandbox.state
     state.answer_action(
-        sandbox_shop.shop_no, kind="ozon_question", target=reply.external_id, action="edit", text="Размер в норме."
+        moderated_shop.shop_no, kind="ozon_question", target=reply.external_id, action="edit", text="Размер в норме."
     )
-    state.answer_action(sandbox_shop.shop_no, kind="ozon_question", target=reply.external_id, action="publish")
+    state.answer_action(moderated_shop.shop_no, kind="ozon_question", target=reply.external_id, action="publish")
 
     sync(ozon)
 
@@ -235,11 +237,11 @@ def test_ozon_question_answer_edited_while_in_moderation_shows_the_marketplace_t
     assert changed.data["previous_text"] == "Здравствуйте! Размер соответствует таблице."
 
 
-def test_an_answer_written_in_the_cabinet_arrives_published(wb, sandbox_shop):
+def test_an_answer_written_in_the_cabinet_arrives_published(wb, moderated_shop):
     from integrations.wildberries import feedbacks as wb_feedbacks
     from integrations.wildberries.client import wb_auth
 
-    feedback_id = new_wb_feedback(sandbox_shop)
+    feedback_id = new_wb_feedback(moderated_shop)
     wb_feedbacks.answer_feedback(wb_auth(wb), feedback_id=feedback_id, text="Спасибо за отзыв!")
     sync(wb)
     message = Message.objects.get(external_id=f"{feedback_id}:answer")
@@ -247,8 +249,8 @@ def test_an_answer_written_in_the_cabinet_arrives_published(wb, sandbox_shop):
     assert message.marketplace_editable is True
 
 
-def test_chat_replies_carry_no_marketplace_state(wb, sandbox_shop, owner_client):
-    sandbox_shop.add_traffic(chats=1, marketplace="wb")
+def test_chat_replies_carry_no_marketplace_state(wb, moderated_shop, owner_client):
+    moderated_shop.add_traffic(chats=1, marketplace="wb")
     sync(wb)
     chat = Interaction.objects.filter(connection=wb, kind=Kind.CHAT).exclude(reply_context={}).first()
     reply = answer(owner_client, chat, "Здравствуйте! Уточним и ответим.")

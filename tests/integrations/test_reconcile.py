@@ -38,10 +38,10 @@ def by_id(items: list[dict], item_id: str) -> dict:
     return next(item for item in items if item["id"] == item_id)
 
 
-def new_wb_feedback(sandbox_shop) -> str:
+def new_wb_feedback(moderated_shop) -> str:
     for _ in range(20):
-        feedback_id = sandbox_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
-        if not by_id(sandbox_shop.truth()["wb"]["feedbacks"], feedback_id)["parent_feedback_id"]:
+        feedback_id = moderated_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
+        if not by_id(moderated_shop.truth()["wb"]["feedbacks"], feedback_id)["parent_feedback_id"]:
             return feedback_id
     raise AssertionError("the sandbox made only edited reviews")
 
@@ -54,18 +54,18 @@ def answer(client, interaction: Interaction, text: str) -> Message:
 
 
 @pytest.fixture
-def wb(sandbox, sandbox_shop, owner) -> Connection:
+def wb(sandbox, moderated_shop, owner) -> Connection:
     sandbox.state.configure(rate_limits=False)
-    return sandbox_connection(sandbox_shop, seller=owner.seller)
+    return sandbox_connection(moderated_shop, seller=owner.seller)
 
 
 @pytest.fixture
-def ozon(sandbox, sandbox_shop, owner) -> Connection:
+def ozon(sandbox, moderated_shop, owner) -> Connection:
     sandbox.state.configure(rate_limits=False)
-    return sandbox_connection(sandbox_shop, marketplace="ozon", seller=owner.seller)
+    return sandbox_connection(moderated_shop, marketplace="ozon", seller=owner.seller)
 
 
-def test_a_fresh_shop_reconciles_without_differences(wb, sandbox_shop):
+def test_a_fresh_shop_reconciles_without_differences(wb, moderated_shop):
     sync(wb)
     result = reconcile_connection(connection_id=wb.pk)
     assert result.items > 0
@@ -73,14 +73,16 @@ def test_a_fresh_shop_reconciles_without_differences(wb, sandbox_shop):
     assert not AnswerDiscrepancy.objects.exists()
 
 
-def test_wb_answer_deleted_and_answer_we_never_had_are_reported_then_resolved(wb, sandbox, sandbox_shop, owner_client):
-    ours_id, theirs_id = new_wb_feedback(sandbox_shop), new_wb_feedback(sandbox_shop)
+def test_wb_answer_deleted_and_answer_we_never_had_are_reported_then_resolved(
+    wb, sandbox, moderated_shop, owner_client
+):
+    ours_id, theirs_id = new_wb_feedback(moderated_shop), new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=ours_id)
     reply = answer(owner_client, review, "Спасибо за отзыв! Будем рады видеть вас снова.")
     sync(wb)
     # Published answers are not re-read by the sync: only the reconciliation notices what happens to them.
-    sandbox.state.answer_action(sandbox_shop.shop_no, kind="wb_feedback", target=ours_id, action="delete")
+    sandbox.state.answer_action(moderated_shop.shop_no, kind="wb_feedback", target=ours_id, action="delete")
     # The seller answered another review in WB's cabinet after our last sync.
     wb_feedbacks.answer_feedback(wb_auth(wb), feedback_id=theirs_id, text="Спасибо, что выбрали нас!")
 
@@ -103,14 +105,14 @@ def test_wb_answer_deleted_and_answer_we_never_had_are_reported_then_resolved(wb
     assert not AnswerDiscrepancy.objects.filter(resolved_at__isnull=True).exists()
 
 
-def test_a_text_changed_on_the_marketplace_is_reported_and_shown(wb, sandbox, sandbox_shop, owner_client):
-    feedback_id = new_wb_feedback(sandbox_shop)
+def test_a_text_changed_on_the_marketplace_is_reported_and_shown(wb, sandbox, moderated_shop, owner_client):
+    feedback_id = new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
     reply = answer(owner_client, review, "Спасибо за отзыв! Рады, что размер подошёл.")
     sync(wb)
     sandbox.state.answer_action(
-        sandbox_shop.shop_no, kind="wb_feedback", target=feedback_id, action="edit", text="Спасибо за покупку!"
+        moderated_shop.shop_no, kind="wb_feedback", target=feedback_id, action="edit", text="Спасибо за покупку!"
     )
 
     result = reconcile_connection(connection_id=wb.pk)
@@ -126,10 +128,10 @@ def test_a_text_changed_on_the_marketplace_is_reported_and_shown(wb, sandbox, sa
 
 
 def test_an_ozon_answer_never_published_is_rejected_after_the_moderation_window(
-    ozon, sandbox, sandbox_shop, owner, owner_client
+    ozon, sandbox, moderated_shop, owner, owner_client
 ):
     sandbox.state.configure_moderation(share=1.0, rejected=1.0, seconds=0)
-    review_id = sandbox_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
+    review_id = moderated_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
     sync(ozon)
     review = Interaction.objects.get(connection=ozon, kind=Kind.REVIEW, external_id=review_id)
     reply = answer(owner_client, review, "Спасибо за отзыв! Рады, что товар понравился.")
@@ -153,7 +155,7 @@ def test_an_ozon_answer_never_published_is_rejected_after_the_moderation_window(
     assert Notification.objects.filter(kind=Notification.Kind.ANSWER_REJECTED, recipient=owner).exists()
 
 
-def test_daily_task_is_scheduled_and_the_command_prints_a_summary(wb, sandbox_shop, capsys):
+def test_daily_task_is_scheduled_and_the_command_prints_a_summary(wb, moderated_shop, capsys):
     assert any(s.task == "integrations.tasks.reconcile_answers" and s.every_seconds == 24 * 3600 for s in SCHEDULES)
     from django_celery_beat.models import PeriodicTask
 
@@ -163,7 +165,7 @@ def test_daily_task_is_scheduled_and_the_command_prints_a_summary(wb, sandbox_sh
     assert "Reconciled 1 connection(s)" in capsys.readouterr().out
 
 
-def test_the_task_queues_one_reconciliation_per_connection(wb, sandbox_shop, settings):
+def test_the_task_queues_one_reconciliation_per_connection(wb, moderated_shop, settings):
     from integrations import tasks
 
     settings.CELERY_TASK_ALWAYS_EAGER = True

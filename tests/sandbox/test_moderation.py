@@ -69,99 +69,101 @@ def test_shares_of_answers_in_review_and_rejected_follow_the_settings():
         Moderation.build(share=2)
 
 
-def test_wb_feedback_answer_in_review_then_rejected_matches_the_spec(sandbox, sandbox_shop, wb_spec):  # noqa: F811
+def test_wb_feedback_answer_in_review_then_rejected_matches_the_spec(sandbox, moderated_shop, wb_spec):  # noqa: F811
     sandbox.state.configure(rate_limits=False)
     sandbox.state.configure_moderation(share=1.0, rejected=1.0, seconds=3600)
-    session = _wb(sandbox_shop)
-    feedback_id = sandbox_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
+    session = _wb(moderated_shop)
+    feedback_id = moderated_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
     sent = session.post(
-        sandbox_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}, timeout=10
+        moderated_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}, timeout=10
     )
     assert sent.status_code == 204
-    assert _feedback(sandbox_shop, session, feedback_id)["answer"]["state"] == "reviewRequired"
-    truth = next(f for f in sandbox_shop.truth()["wb"]["feedbacks"] if f["id"] == feedback_id)
+    assert _feedback(moderated_shop, session, feedback_id)["answer"]["state"] == "reviewRequired"
+    truth = next(f for f in moderated_shop.truth()["wb"]["feedbacks"] if f["id"] == feedback_id)
     assert truth["answer_moderation"]["moderation"] == "in_review" and truth["answer_moderation"]["reason"]
 
-    sandbox.state.answer_action(sandbox_shop.shop_no, kind="wb_feedback", target=feedback_id, action="reject")
+    sandbox.state.answer_action(moderated_shop.shop_no, kind="wb_feedback", target=feedback_id, action="reject")
     listed = session.get(
-        sandbox_shop.url + "/api/v1/feedbacks", params={"isAnswered": "false", "take": 100, "skip": 0}, timeout=10
+        moderated_shop.url + "/api/v1/feedbacks", params={"isAnswered": "false", "take": 100, "skip": 0}, timeout=10
     )
     _validate(wb_spec, WB_FEEDBACKS_HOST, listed.request, listed)
     rejected = next(f for f in listed.json()["data"]["feedbacks"] if f["id"] == feedback_id)
     assert rejected["answer"]["state"] == "rejected" and rejected["state"] == "none"
     # After a rejection the seller may answer again.
     again = session.post(
-        sandbox_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо за отзыв!"}, timeout=10
+        moderated_shop.url + "/api/v1/feedbacks/answer",
+        json={"id": feedback_id, "text": "Спасибо за отзыв!"},
+        timeout=10,
     )
     assert again.status_code == 204
 
 
-def test_wb_answers_stop_being_editable_after_the_window(sandbox, sandbox_shop):
+def test_wb_answers_stop_being_editable_after_the_window(sandbox, moderated_shop):
     sandbox.state.configure(rate_limits=False)
-    session = _wb(sandbox_shop)
-    feedback_id = sandbox_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
+    session = _wb(moderated_shop)
+    feedback_id = moderated_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
     session.post(
-        sandbox_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}, timeout=10
+        moderated_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Спасибо!"}, timeout=10
     )
-    assert _feedback(sandbox_shop, session, feedback_id)["answer"]["editable"] is True
+    assert _feedback(moderated_shop, session, feedback_id)["answer"]["editable"] is True
     sandbox.state.configure_moderation(edit_window_s=0)
-    assert _feedback(sandbox_shop, session, feedback_id)["answer"]["editable"] is False
+    assert _feedback(moderated_shop, session, feedback_id)["answer"]["editable"] is False
     refused = session.patch(
-        sandbox_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Исправлено"}, timeout=10
+        moderated_shop.url + "/api/v1/feedbacks/answer", json={"id": feedback_id, "text": "Исправлено"}, timeout=10
     )
     assert refused.status_code == 400
 
 
-def test_ozon_lists_only_moderated_comments_and_answers(sandbox, sandbox_shop, ozon_spec):  # noqa: F811
+def test_ozon_lists_only_moderated_comments_and_answers(sandbox, moderated_shop, ozon_spec):  # noqa: F811
     sandbox.state.configure(rate_limits=False)
     sandbox.state.configure_moderation(share=1.0, seconds=3600)
-    session = _ozon(sandbox_shop)
-    created = sandbox_shop.add_traffic(reviews=1, questions=1, marketplace="ozon")
+    session = _ozon(moderated_shop)
+    created = moderated_shop.add_traffic(reviews=1, questions=1, marketplace="ozon")
     review_id, question_id = created["ozon_reviews"][0], created["ozon_questions"][0]
     comment_id = session.post(
-        sandbox_shop.url + "/v1/review/comment/create", json={"review_id": review_id, "text": "Спасибо!"}, timeout=10
+        moderated_shop.url + "/v1/review/comment/create", json={"review_id": review_id, "text": "Спасибо!"}, timeout=10
     ).json()["comment_id"]
-    question = next(q for q in sandbox_shop.truth()["ozon"]["questions"] if q["id"] == question_id)
+    question = next(q for q in moderated_shop.truth()["ozon"]["questions"] if q["id"] == question_id)
     answer_id = session.post(
-        sandbox_shop.url + "/v1/question/answer/create",
+        moderated_shop.url + "/v1/question/answer/create",
         json={"question_id": question_id, "sku": question["sku"], "text": "Здравствуйте! Подойдёт."},
         timeout=10,
     ).json()["answer_id"]
 
     def comments() -> list[str]:
         listed = session.post(
-            sandbox_shop.url + "/v1/review/comment/list", json={"review_id": review_id, "limit": 20}, timeout=10
+            moderated_shop.url + "/v1/review/comment/list", json={"review_id": review_id, "limit": 20}, timeout=10
         )
         _validate(ozon_spec, OZON_HOST, listed.request, listed)
         return [c["id"] for c in listed.json()["comments"]]
 
     def answers() -> list[str]:
         listed = session.post(
-            sandbox_shop.url + "/v1/question/answer/list",
+            moderated_shop.url + "/v1/question/answer/list",
             json={"question_id": question_id, "sku": question["sku"]},
             timeout=10,
         )
         return [a["id"] for a in listed.json()["answers"]]
 
     assert comment_id not in comments() and answer_id not in answers()
-    info = session.post(sandbox_shop.url + "/v1/review/info", json={"review_id": review_id}, timeout=10).json()
+    info = session.post(moderated_shop.url + "/v1/review/info", json={"review_id": review_id}, timeout=10).json()
     assert info["comments_amount"] == 0
-    truth = next(r for r in sandbox_shop.truth()["ozon"]["reviews"] if r["id"] == review_id)
+    truth = next(r for r in moderated_shop.truth()["ozon"]["reviews"] if r["id"] == review_id)
     assert truth["moderation"][comment_id]["moderation"] == "in_review"
 
     response = requests.post(
-        f"{sandbox.url}/sandbox/shops/{sandbox_shop.shop_no}/answers",
+        f"{sandbox.url}/sandbox/shops/{moderated_shop.shop_no}/answers",
         json={"kind": "ozon_review", "target": comment_id, "action": "publish"},
         timeout=10,
     )
     assert response.status_code == 200 and response.json()["moderation"] == "published"
-    sandbox.state.answer_action(sandbox_shop.shop_no, kind="ozon_question", target=answer_id, action="publish")
+    sandbox.state.answer_action(moderated_shop.shop_no, kind="ozon_question", target=answer_id, action="publish")
     assert comment_id in comments() and answer_id in answers()
 
 
-def test_the_answers_control_refuses_what_it_cannot_do(sandbox, sandbox_shop):
-    url = f"{sandbox.url}/sandbox/shops/{sandbox_shop.shop_no}/answers"
-    feedback_id = sandbox_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
+def test_the_answers_control_refuses_what_it_cannot_do(sandbox, moderated_shop):
+    url = f"{sandbox.url}/sandbox/shops/{moderated_shop.shop_no}/answers"
+    feedback_id = moderated_shop.add_traffic(reviews=1, marketplace="wb")["wb_feedbacks"][0]
     for body in (
         {"kind": "wb_feedback", "target": feedback_id, "action": "delete"},  # not answered
         {"kind": "wb_feedback", "target": feedback_id, "action": "explode"},
