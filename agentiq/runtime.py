@@ -98,6 +98,20 @@ REGISTRY: dict[str, RuntimeSettingSpec] = {
             in_range(0, 30 * 86400),
         ),
         RuntimeSettingSpec(
+            "answer_reconcile_days",
+            int,
+            30,
+            "За сколько дней сверять наши ответы на отзывы и вопросы с маркетплейсом (ежедневная сверка).",
+            in_range(1, 365),
+        ),
+        RuntimeSettingSpec(
+            "answer_moderation_hours",
+            int,
+            240,
+            "Сколько часов ждать публикации ответа Ozon: не опубликованный дольше ответ считается отклонённым.",
+            in_range(1, 24 * 60),
+        ),
+        RuntimeSettingSpec(
             "ai_prices",
             dict,
             DEFAULT_AI_PRICES,

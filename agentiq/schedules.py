@@ -80,6 +80,13 @@ SCHEDULES: tuple[Schedule, ...] = (
         "Удаляет историю синхронизаций старше 30 дней (последний запуск подключения остаётся).",
     ),
     Schedule(
+        "reconcile_answers",
+        "integrations.tasks.reconcile_answers",
+        24 * 3600,
+        "sync",
+        "Сверяет наши ответы на отзывы и вопросы с маркетплейсами и показывает расхождения в админке.",
+    ),
+    Schedule(
         "send_notification_emails",
         "notifications.tasks.send_notification_emails",
         60,

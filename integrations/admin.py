@@ -14,7 +14,7 @@ from agentiq.admin_base import RussianModelAdmin, collapsed_json, short_datetime
 from agentiq.overview import SYNC_LAG_WARNING
 from integrations import errors
 from integrations.enqueue import enqueue_sync
-from integrations.models import Connection, ProductCard, QuarantinedItem, SyncCursor, SyncRun
+from integrations.models import AnswerDiscrepancy, Connection, ProductCard, QuarantinedItem, SyncCursor, SyncRun
 
 # What a sync run shows, in the connection's inline and in the runs' own list.
 SYNC_RUN_COLUMNS = [
@@ -37,6 +37,8 @@ STREAM_LABELS = {
     "ozon_chats": "чаты Ozon",
     "ozon_reviews": "отзывы Ozon",
     "ozon_questions": "вопросы Ozon",
+    "wb_answers": "судьба ответов WB",
+    "ozon_answers": "судьба ответов Ozon",
 }
 
 # Error codes in plain words for staff. The typed errors carry their own; the rest are codes the clients
@@ -434,3 +436,69 @@ class SyncCursorAdmin(RussianModelAdmin):
     @admin.display(description="положение")
     def value_preview(self, cursor: SyncCursor) -> str:
         return Truncator(str(cursor.value)).chars(80)
+
+
+class DiscrepancyOpenFilter(admin.SimpleListFilter):
+    title = "состояние"
+    parameter_name = "open"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "не устранены"), ("no", "устранены")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AnswerDiscrepancy]) -> QuerySet[AnswerDiscrepancy]:
+        if self.value() == "yes":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(AnswerDiscrepancy)
+class AnswerDiscrepancyAdmin(RussianModelAdmin):
+    """What the daily reconciliation found (integrations/reconcile.py): read-only, it rewrites them itself."""
+
+    accusative = "расхождение ответов"
+    count_forms = ("расхождение ответов", "расхождения ответов", "расхождений ответов")
+    list_display = [
+        "id",
+        "kind",
+        "connection",
+        "item_id",
+        "our_text_preview",
+        "marketplace_text_preview",
+        "last_seen_at",
+        "resolved_at",
+    ]
+    list_filter = [DiscrepancyOpenFilter, "kind", ConnectionMarketplaceFilter]
+    list_select_related = ["connection", "connection__seller"]
+    search_fields = ["item_id", "answer_id", "our_text", "marketplace_text"]
+    readonly_fields = [
+        "connection",
+        "seller",
+        "interaction",
+        "message",
+        "kind",
+        "key",
+        "item_id",
+        "answer_id",
+        "our_text",
+        "marketplace_text",
+        "note",
+        "first_seen_at",
+        "last_seen_at",
+        "resolved_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AnswerDiscrepancy | None = None) -> bool:
+        return False
+
+    @admin.display(description="наш текст")
+    def our_text_preview(self, row: AnswerDiscrepancy) -> str:
+        return Truncator(row.our_text).chars(80)
+
+    @admin.display(description="текст на маркетплейсе")
+    def marketplace_text_preview(self, row: AnswerDiscrepancy) -> str:
+        return Truncator(row.marketplace_text).chars(80)

@@ -20,3 +20,9 @@ def enqueue_card_refresh(nm_ids: list[int]) -> None:
 
     # Not on the sync queue: a backlog of cards must never hold up the next syncs.
     tasks.refresh_product_cards.apply_async(args=[nm_ids], queue="default")
+
+
+def enqueue_reconcile(connection_id: int) -> None:
+    from integrations import tasks
+
+    tasks.reconcile_connection_answers.apply_async(args=[connection_id])

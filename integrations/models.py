@@ -225,3 +225,59 @@ class ProductCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nm_id} {self.name}"
+
+
+class AnswerDiscrepancy(models.Model):
+    """A difference the daily reconciliation found between our answers and what the marketplace shows.
+
+    One row per difference (connection, kind, key): seen again, it only moves `last_seen_at`; gone from a later
+    run, it gets `resolved_at`.
+    """
+
+    class Kind(models.TextChoices):
+        MISSING_ON_MARKETPLACE = "missing_on_marketplace", "нет на маркетплейсе"
+        NOT_SENT_BY_US = "not_sent_by_us", "нет в AgentIQ"
+        TEXT_DIFFERS = "text_differs", "текст отличается"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="answer_discrepancies", verbose_name="подключение"
+    )
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+", verbose_name="продавец")
+    interaction = models.ForeignKey(
+        "interactions.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="обращение",
+    )
+    message = models.ForeignKey(
+        "interactions.Message",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="наш ответ",
+    )
+    kind = models.CharField("расхождение", max_length=32, choices=Kind.choices)
+    # "message:<id>" for one of our answers, "answer:<marketplace answer id>" for one only the marketplace has.
+    key = models.CharField("ключ", max_length=200)
+    item_id = models.CharField("отзыв или вопрос на маркетплейсе", max_length=128, blank=True)
+    answer_id = models.CharField("id ответа на маркетплейсе", max_length=200, blank=True)
+    our_text = models.TextField("наш текст", blank=True)
+    marketplace_text = models.TextField("текст на маркетплейсе", blank=True)
+    note = models.TextField("пояснение", blank=True)
+    first_seen_at = models.DateTimeField("впервые найдено", default=timezone.now)
+    last_seen_at = models.DateTimeField("последний раз найдено", default=timezone.now)
+    resolved_at = models.DateTimeField("устранено", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "расхождение ответов"
+        verbose_name_plural = "расхождения ответов"
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "kind", "key"], name="answer_discrepancy_unique_key"),
+        ]
+        indexes = [models.Index(fields=["connection", "resolved_at"], name="answer_discrepancy_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.item_id or self.key}"

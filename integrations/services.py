@@ -378,3 +378,13 @@ def sync_runs_prune(*, now: datetime, keep: timedelta = SYNC_RUNS_KEPT, batch: i
         if not ids:
             return deleted
         deleted += SyncRun.objects.filter(pk__in=ids).delete()[0]
+
+
+def connections_to_reconcile() -> list[int]:
+    """Connections whose answers the daily reconciliation compares: enabled, of an active shop, key not refused."""
+    return list(
+        Connection.objects.filter(is_enabled=True, seller__is_active=True)
+        .exclude(status__in=[Connection.Status.INVALID, Connection.Status.DISABLED])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

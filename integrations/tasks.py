@@ -71,3 +71,21 @@ def notify_expiring_tokens() -> int:
 def prune_sync_runs() -> int:
     """Daily: drop sync history older than `services.SYNC_RUNS_KEPT` (a connection's last run stays)."""
     return services.sync_runs_prune(now=timezone.now())
+
+
+@shared_task(name="integrations.tasks.reconcile_answers", ignore_result=True)
+def reconcile_answers() -> int:
+    """Daily: queue one answer reconciliation per connection that may sync."""
+    from integrations.enqueue import enqueue_reconcile
+
+    ids = services.connections_to_reconcile()
+    for connection_id in ids:
+        enqueue_reconcile(connection_id)
+    return len(ids)
+
+
+@shared_task(name="integrations.tasks.reconcile_connection_answers", ignore_result=True)
+def reconcile_connection_answers(connection_id: int) -> None:
+    from integrations.reconcile import reconcile_connection
+
+    reconcile_connection(connection_id=connection_id)

@@ -29,6 +29,15 @@ class MessageRecord:
     text: str
     created_at: datetime
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # Seller answers only: what the marketplace says of it (interactions.models.AnswerState; "" when it says
+    # nothing), its reason for a rejection, and whether it may still be edited (WB `editable`; None: unknown).
+    answer_state: str = ""
+    answer_reason: str = ""
+    answer_editable: bool | None = None
+
+
+# `InteractionRecord.answers_checked`: the record lists every seller answer the marketplace shows for the item.
+ALL_ANSWERS: tuple[str, ...] = ("*",)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,13 @@ class InteractionRecord:
     is_answered: bool = False
     reply_context: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Which seller answers this record vouches for, so one of ours it does not list is gone from the marketplace:
+    # None, nothing (a chat page, a partial read); ALL_ANSWERS (an Ozon review's comments, a question's answers);
+    # or the answer ids it checked (WB keeps one answer per feedback: "<id>:answer").
+    answers_checked: tuple[str, ...] | None = None
+    # What an answer of ours the record does not list means while the marketplace never showed it: Ozon lists
+    # only moderated answers, so "in_moderation"; "" (WB shows answers under review): not known yet.
+    unlisted_answer_state: str = ""
 
 
 @dataclass
@@ -56,3 +72,5 @@ class UpsertResult:
     reopened_ids: list[int] = field(default_factory=list)
     # Known interactions that got a new buyer message: analyzed again.
     buyer_message_ids: list[int] = field(default_factory=list)
+    # Our answers whose marketplace state changed: (message id, new state).
+    answer_states: list[tuple[int, str]] = field(default_factory=list)

@@ -17,6 +17,7 @@ class Notification(models.Model):
         SLA_BREACHED = "sla_breached", "срок ответа нарушен"
         ESCALATION = "escalation", "эскалация"
         REPLY_FAILED = "reply_failed", "ответ не отправлен"
+        ANSWER_REJECTED = "answer_rejected", "ответ отклонён маркетплейсом"
         CONNECTION_BROKEN = "connection_broken", "подключение не работает"
         TOKEN_EXPIRING = "token_expiring", "токен скоро истечёт"
         AI_BUDGET_EXHAUSTED = "ai_budget_exhausted", "бюджет ИИ исчерпан"

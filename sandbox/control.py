@@ -6,10 +6,13 @@ import json
 import re
 
 from sandbox.faults import FaultConfigError
+from sandbox.moderation import ModerationConfigError
 from sandbox.state import SandboxState
 from sandbox.wire import Request, Response, json_response
 
-_SHOP = re.compile(r"^/sandbox/shops/(\d+)/(traffic|truth|settings)$")
+_SHOP = re.compile(r"^/sandbox/shops/(\d+)/(traffic|truth|settings|answers)$")
+MODERATION_KEYS = {"share", "seconds", "rejected", "edit_window_s", "seed"}
+ANSWER_KEYS = {"kind", "target", "action", "text", "reason"}
 TRAFFIC_KEYS = ("reviews", "questions", "chats", "chat_messages")
 
 
@@ -35,7 +38,7 @@ def _traffic_kwargs(body: dict) -> dict:
 def handle(state: SandboxState, req: Request) -> Response:
     try:
         return _route(state, req)
-    except (ValueError, TypeError, FaultConfigError) as exc:
+    except (ValueError, TypeError, FaultConfigError, ModerationConfigError) as exc:
         return _error(400, str(exc))
 
 
@@ -58,6 +61,15 @@ def _route(state: SandboxState, req: Request) -> Response:
             return json_response(200, state.shop_settings(shop_no, premium=premium))
         if action == "settings" and method == "GET":
             return json_response(200, state.shop_settings(shop_no))
+        if action == "answers" and method == "POST":
+            body = _body(req)
+            unknown = sorted(set(body) - ANSWER_KEYS)
+            if unknown:
+                return _error(400, f"unknown fields: {', '.join(unknown)}")
+            fields = {key: body.get(key, "") for key in ANSWER_KEYS}
+            if not all(isinstance(value, str) for value in fields.values()):
+                return _error(400, "kind, target, action, text and reason must be strings")
+            return json_response(200, state.answer_action(shop_no, **fields))
         return _error(405, "method not allowed", "method_not_allowed")
     if path == "/sandbox/traffic" and method == "POST":
         body = _body(req)
@@ -74,6 +86,14 @@ def _route(state: SandboxState, req: Request) -> Response:
         if unknown:
             return _error(400, f"unknown fields: {', '.join(unknown)}")
         return json_response(200, state.set_faults(**body))
+    if path == "/sandbox/moderation" and method == "POST":
+        body = _body(req)
+        unknown = sorted(set(body) - MODERATION_KEYS)
+        if unknown:
+            return _error(400, f"unknown fields: {', '.join(unknown)}")
+        return json_response(200, state.configure_moderation(**body))
+    if path == "/sandbox/moderation" and method == "GET":
+        return json_response(200, state.moderation_settings())
     if path == "/sandbox/faults" and method == "DELETE":
         state.clear_faults()
         return json_response(200, {"faults": None})

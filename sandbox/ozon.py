@@ -158,7 +158,7 @@ def review_list(shop: Shop, body: dict, now: float) -> Response:
     return json_response(
         200,
         {
-            "reviews": [r.as_ozon() for r in page],
+            "reviews": [r.as_ozon(now) for r in page],
             "last_id": page[-1].id if page else last_id,
             "has_next": len(matching) > limit,
         },
@@ -173,7 +173,7 @@ def _review(shop: Shop, body: dict):
 
 
 def review_info(shop: Shop, body: dict, now: float) -> Response:
-    return json_response(200, _review(shop, body).as_ozon_info())
+    return json_response(200, _review(shop, body).as_ozon_info(now))
 
 
 def review_count(shop: Shop, body: dict, now: float) -> Response:
@@ -188,7 +188,8 @@ def comment_list(shop: Shop, body: dict, now: float) -> Response:
     limit = _int(body, "limit", low=20, high=100)
     offset = _int(body, "offset", default=0, low=0)
     reverse = str(body.get("sort_dir") or "ASC").upper() == "DESC"
-    comments = sorted(review.comments, key=lambda c: c.published_ts, reverse=reverse)[offset : offset + limit]
+    visible = review.visible_comments(now)  # Ozon lists only what moderation passed
+    comments = sorted(visible, key=lambda c: c.published_ts, reverse=reverse)[offset : offset + limit]
     return json_response(200, {"comments": [c.as_ozon() for c in comments], "offset": offset + len(comments)})
 
 
@@ -198,7 +199,9 @@ def comment_create(shop: Shop, body: dict, now: float) -> Response:
     parent = body.get("parent_comment_id") or ""
     if parent and parent not in {c.id for c in review.comments}:
         raise LookupError("Comment not found")
-    comment = OzonComment(str(uuid.uuid4()), text, now, is_owner=True, parent_comment_id=parent)
+    comment = OzonComment(
+        str(uuid.uuid4()), text, now, is_owner=True, parent_comment_id=parent, verdict=shop.moderation.draw(now)
+    )
     review.comments.append(comment)
     if body.get("mark_review_as_processed"):
         review.status = "PROCESSED"
@@ -266,7 +269,9 @@ def question_list(shop: Shop, body: dict, now: float) -> Response:
         )
 
     page = [q for q in ordered[start:] if keep(q)][:QUESTION_PAGE]
-    return json_response(200, {"questions": [q.as_ozon() for q in page], "last_id": page[-1].id if page else last_id})
+    return json_response(
+        200, {"questions": [q.as_ozon(now) for q in page], "last_id": page[-1].id if page else last_id}
+    )
 
 
 def _question(shop: Shop, body: dict):
@@ -277,7 +282,7 @@ def _question(shop: Shop, body: dict):
 
 
 def question_info(shop: Shop, body: dict, now: float) -> Response:
-    return json_response(200, _question(shop, body).as_ozon())
+    return json_response(200, _question(shop, body).as_ozon(now))
 
 
 def question_count(shop: Shop, body: dict, now: float) -> Response:
@@ -299,7 +304,7 @@ def answer_create(shop: Shop, body: dict, now: float) -> Response:
     if _int(body, "sku") != question.sku:
         raise Invalid("sku does not match the question")
     text = _text(body, 2, 3000)
-    answer = OzonAnswer(str(uuid.uuid4()), text, now)
+    answer = OzonAnswer(str(uuid.uuid4()), text, now, verdict=shop.moderation.draw(now))
     question.answers.append(answer)
     question.status = "PROCESSED"
     shop.record_reply(kind="ozon_question", target=question.id, text=text, via="/v1/question/answer/create", now=now)
@@ -325,9 +330,10 @@ def answer_list(shop: Shop, body: dict, now: float) -> Response:
     if _int(body, "sku") != question.sku:
         raise Invalid("sku does not match the question")
     last_id = body.get("last_id") or ""
-    ids = [a.id for a in question.answers]
+    visible = question.visible_answers(now)  # as comments: only what moderation passed
+    ids = [a.id for a in visible]
     start = ids.index(last_id) + 1 if last_id in ids else 0
-    page = question.answers[start : start + QUESTION_PAGE]
+    page = visible[start : start + QUESTION_PAGE]
     answers = [
         {
             "id": a.id,

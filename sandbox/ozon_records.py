@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sandbox.moderation import PUBLISHED, Verdict
 from sandbox.wire import iso_utc_ms
 
 MESSAGE_ID_BASE = 3_000_000_000_000_000_000  # above 2**53, like Ozon's uint64 ids
@@ -96,6 +97,11 @@ class OzonComment:
     is_owner: bool
     is_official: bool = False
     parent_comment_id: str = ""
+    verdict: Verdict = field(default_factory=Verdict)
+
+    def visible(self, now: float) -> bool:
+        """Ozon lists only comments that passed moderation."""
+        return self.verdict.state(now) == PUBLISHED
 
     def as_ozon(self) -> dict:
         return {
@@ -120,7 +126,10 @@ class OzonReview:
     photos: int = 0
     comments: list[OzonComment] = field(default_factory=list)
 
-    def as_ozon(self) -> dict:
+    def visible_comments(self, now: float) -> list[OzonComment]:
+        return [c for c in self.comments if c.visible(now)]
+
+    def as_ozon(self, now: float) -> dict:
         return {
             "id": self.id,
             "sku": self.sku,
@@ -130,13 +139,13 @@ class OzonReview:
             "status": self.status,
             "order_status": self.order_status,
             "is_rating_participant": True,
-            "comments_amount": len(self.comments),
+            "comments_amount": len(self.visible_comments(now)),
             "photos_amount": self.photos,
             "videos_amount": 0,
         }
 
-    def as_ozon_info(self) -> dict:
-        out = self.as_ozon()
+    def as_ozon_info(self, now: float) -> dict:
+        out = self.as_ozon(now)
         out["likes_amount"] = len(self.text) % 7
         out["dislikes_amount"] = len(self.text) % 3
         out["photos"] = [
@@ -146,7 +155,7 @@ class OzonReview:
         out["videos"] = []
         return out
 
-    def as_truth(self) -> dict:
+    def as_truth(self, now: float) -> dict:
         return {
             "id": self.id,
             "sku": self.sku,
@@ -154,10 +163,13 @@ class OzonReview:
             "text": self.text,
             "published_at": iso_utc_ms(self.published_ts),
             "status": self.status,
+            # Every comment, also those still in (or refused by) moderation that the API does not list yet;
+            # `moderation` says, per comment id, what moderation made of it.
             "comments": [
                 {"id": c.id, "text": c.text, "is_owner": c.is_owner, "published_at": iso_utc_ms(c.published_ts)}
                 for c in self.comments
             ],
+            "moderation": {c.id: c.verdict.as_truth(now) for c in self.comments if c.is_owner},
         }
 
 
@@ -167,6 +179,10 @@ class OzonAnswer:
     text: str
     published_ts: float
     author_name: str = "Продавец"
+    verdict: Verdict = field(default_factory=Verdict)
+
+    def visible(self, now: float) -> bool:
+        return self.verdict.state(now) == PUBLISHED
 
 
 @dataclass
@@ -179,7 +195,10 @@ class OzonQuestion:
     status: str = "NEW"
     answers: list[OzonAnswer] = field(default_factory=list)
 
-    def as_ozon(self) -> dict:
+    def visible_answers(self, now: float) -> list[OzonAnswer]:
+        return [a for a in self.answers if a.visible(now)]
+
+    def as_ozon(self, now: float) -> dict:
         return {
             "id": self.id,
             "sku": self.sku,
@@ -189,10 +208,10 @@ class OzonQuestion:
             "question_link": f"https://www.ozon.ru/product/{self.sku}/questions/?qid={self.id}",
             "published_at": iso_utc_ms(self.published_ts),
             "status": self.status,
-            "answers_count": len(self.answers),
+            "answers_count": len(self.visible_answers(now)),
         }
 
-    def as_truth(self) -> dict:
+    def as_truth(self, now: float) -> dict:
         return {
             "id": self.id,
             "sku": self.sku,
@@ -201,4 +220,5 @@ class OzonQuestion:
             "published_at": iso_utc_ms(self.published_ts),
             "status": self.status,
             "answers": [{"id": a.id, "text": a.text} for a in self.answers],
+            "moderation": {a.id: a.verdict.as_truth(now) for a in self.answers},
         }

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sandbox import catalog
+from sandbox.moderation import EDIT_WINDOW_SECONDS, IN_REVIEW, REJECTED, Verdict
 from sandbox.wire import iso_msk, iso_utc_ms, iso_utc_ns, iso_utc_seconds
 
-EDIT_WINDOW_SECONDS = 60 * 24 * 3600
+# WB's feedback `answer.state` for the sandbox's moderation states.
+WB_ANSWER_STATES = {IN_REVIEW: "reviewRequired", REJECTED: "rejected"}
 
 
 @dataclass
@@ -33,7 +35,13 @@ class Answer:
     text: str
     at: float
     editable: bool = True
-    state: str = "wbRu"
+    verdict: Verdict = field(default_factory=Verdict)
+
+    def wb_state(self, now: float) -> str:
+        return WB_ANSWER_STATES.get(self.verdict.state(now), "wbRu")
+
+    def as_truth(self, now: float, *, editable: bool) -> dict:
+        return {"text": self.text, "state": self.wb_state(now), "editable": editable}
 
 
 def _product_details(nm_id: int, *, with_size: bool) -> dict:
@@ -67,14 +75,22 @@ class WBFeedback:
     child_id: str | None = None
     answer: Answer | None = None
 
-    def editable(self, now: float) -> bool:
-        return bool(self.answer and self.answer.editable and now - self.answer.at < EDIT_WINDOW_SECONDS)
+    def editable(self, now: float, window: float = EDIT_WINDOW_SECONDS) -> bool:
+        return bool(self.answer and self.answer.editable and now - self.answer.at < window)
 
-    def as_wb(self, now: float) -> dict:
+    def answered(self, now: float) -> bool:
+        """Answered for WB's lists: an answer that moderation rejected leaves the feedback to be answered."""
+        return self.answer is not None and self.answer.verdict.state(now) != REJECTED
+
+    def as_wb(self, now: float, window: float = EDIT_WINDOW_SECONDS) -> dict:
         p = catalog.product(self.nm_id)
         answer = None
         if self.answer:
-            answer = {"text": self.answer.text, "state": self.answer.state, "editable": self.editable(now)}
+            answer = {
+                "text": self.answer.text,
+                "state": self.answer.wb_state(now),
+                "editable": self.editable(now, window),
+            }
         photos = [
             {
                 "fullSize": f"https://feedback04.wbbasket.ru/vol{self.nm_id // 100000}/{self.id}/photos/fs{i}.jpg",
@@ -90,7 +106,7 @@ class WBFeedback:
             "productValuation": self.rating,
             "createdDate": iso_msk(self.created_ts),
             "answer": answer,
-            "state": "wbRu" if self.answer else "none",
+            "state": "wbRu" if self.answered(now) else "none",
             "productDetails": _product_details(self.nm_id, with_size=True),
             "video": None,
             "wasViewed": self.was_viewed,
@@ -113,10 +129,8 @@ class WBFeedback:
             "childFeedbackId": self.child_id,
         }
 
-    def as_truth(self, now: float) -> dict:
-        answer = None
-        if self.answer:
-            answer = {"text": self.answer.text, "state": self.answer.state, "editable": self.editable(now)}
+    def as_truth(self, now: float, window: float = EDIT_WINDOW_SECONDS) -> dict:
+        answer = self.answer.as_truth(now, editable=self.editable(now, window)) if self.answer else None
         return {
             "id": self.id,
             "nm_id": self.nm_id,
@@ -129,8 +143,10 @@ class WBFeedback:
             "created_ts": int(self.created_ts),
             "parent_feedback_id": self.parent_id,
             "child_feedback_id": self.child_id,
-            "answered": self.answer is not None,
+            "answered": self.answered(now),
             "answer": answer,
+            # What moderation made of the answer: {"moderation", "review_until", "outcome", "reason"}.
+            "answer_moderation": self.answer.verdict.as_truth(now) if self.answer else None,
         }
 
 
@@ -150,15 +166,15 @@ class WBQuestion:
     def answered(self) -> bool:
         return self.state != "suppliersPortalSynch"
 
-    def editable(self, now: float) -> bool:
-        return bool(self.answer and self.answer.editable and now - self.answer.at < EDIT_WINDOW_SECONDS)
+    def editable(self, now: float, window: float = EDIT_WINDOW_SECONDS) -> bool:
+        return bool(self.answer and self.answer.editable and now - self.answer.at < window)
 
-    def as_wb(self, now: float, *, single: bool = False) -> dict:
+    def as_wb(self, now: float, *, single: bool = False, window: float = EDIT_WINDOW_SECONDS) -> dict:
         answer = None
         if self.answer:
             answer = {
                 "text": self.answer.text,
-                "editable": self.editable(now),
+                "editable": self.editable(now, window),
                 "createDate": iso_utc_ns(self.answer.at, int(self.answer.at * 1e9) % 1_000_000_000),
             }
         return {
@@ -172,7 +188,7 @@ class WBQuestion:
             "isWarned": False,
         }
 
-    def as_truth(self, now: float) -> dict:
+    def as_truth(self, now: float, window: float = EDIT_WINDOW_SECONDS) -> dict:
         return {
             "id": self.id,
             "nm_id": self.nm_id,
@@ -183,7 +199,7 @@ class WBQuestion:
             "answered": self.answered,
             "state": self.state,
             "was_viewed": self.was_viewed,
-            "answer": {"text": self.answer.text, "editable": self.editable(now)} if self.answer else None,
+            "answer": {"text": self.answer.text, "editable": self.editable(now, window)} if self.answer else None,
         }
 
 

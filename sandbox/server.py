@@ -132,8 +132,11 @@ class SandboxServer:
         epoch: float | None = None,
         traffic_interval: float | None = None,
         latency_ms: int = 0,
+        moderation: dict | None = None,
     ) -> None:
-        self.state = SandboxState(seed=seed, secret=secret or DEFAULT_SECRET, epoch=epoch, base_latency_ms=latency_ms)
+        self.state = SandboxState(
+            seed=seed, secret=secret or DEFAULT_SECRET, epoch=epoch, base_latency_ms=latency_ms, moderation=moderation
+        )
         self._httpd = _HTTPServer((host, port), self.state)
         self.host, self.port = self._httpd.server_address[:2]
         self.traffic_interval = traffic_interval

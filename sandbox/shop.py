@@ -12,6 +12,7 @@ import uuid
 
 from sandbox import catalog, texts
 from sandbox.credentials import reply_sign, wb_seller_uuid
+from sandbox.moderation import REASONS, REJECTED, Moderation, Verdict
 from sandbox.ozon_records import (
     MESSAGE_ID_BASE,
     OzonAnswer,
@@ -35,11 +36,18 @@ PNG_PIXEL = bytes.fromhex(
 )
 
 
+ANSWER_ACTIONS = ("delete", "edit", "reject", "publish")
+
+
 class Shop:
-    def __init__(self, *, shop_no: int, seed: int, secret: str, epoch: float) -> None:
+    def __init__(
+        self, *, shop_no: int, seed: int, secret: str, epoch: float, moderation: Moderation | None = None
+    ) -> None:
         self.shop_no = shop_no
         self.secret = secret
         self.premium = True
+        # The state's moderation settings (shared by every shop, replaced when they are reconfigured).
+        self.moderation = moderation or Moderation()
         self.rng = random.Random(f"{seed}:{shop_no}")
         self.nm_ids = catalog.shop_nm_ids(self.rng, 6)
         self.skus = [self.rng.randint(100_000_000, 2_000_000_000) for _ in range(5)]
@@ -383,6 +391,55 @@ class Shop:
         for chat in self.chats:
             chat.events.sort(key=lambda e: e.ts_ms)
 
+    @property
+    def edit_window(self) -> float:
+        return self.moderation.edit_window_s
+
+    # --- the marketplace's own hand on an answer (control API: a moderator, or the seller's cabinet) ---
+    def answer_action(
+        self, *, kind: str, target: str, action: str, now: float, text: str = "", reason: str = ""
+    ) -> dict:
+        """Act on the current answer of a WB feedback or question (`target` = its id), or on an Ozon comment or
+        question answer (`target` = the comment or answer id). Returns what the answer now is."""
+        if action not in ANSWER_ACTIONS:
+            raise ValueError(f"action must be one of {', '.join(ANSWER_ACTIONS)}")
+        if action == "edit" and not 2 <= len(text.strip()) <= 5000:
+            raise ValueError("edit needs a text of 2-5000 characters")
+        if kind in ("wb_feedback", "wb_question"):
+            item = (self.feedback_by_id if kind == "wb_feedback" else self.question_by_id).get(target)
+            if item is None or item.answer is None:
+                raise ValueError(f"no answer on {kind} {target}")
+            if action == "delete":
+                item.answer = None
+                if kind == "wb_question":
+                    item.state = "suppliersPortalSynch"
+                return {"deleted": target}
+            if kind == "wb_question" and action in ("reject", "publish"):
+                raise ValueError("WB shows no moderation state on a question's answer")
+            answer = item.answer
+        elif kind in ("ozon_review", "ozon_question"):
+            found = None
+            for item in self.reviews if kind == "ozon_review" else self.ozon_questions:
+                entries = item.comments if kind == "ozon_review" else item.answers
+                found = next(((item, entries, e) for e in entries if e.id == target), None)
+                if found:
+                    break
+            if found is None:
+                raise ValueError(f"no {kind} answer {target}")
+            item, entries, answer = found
+            if action == "delete":
+                entries.remove(answer)
+                return {"deleted": target}
+        else:
+            raise ValueError("kind must be wb_feedback, wb_question, ozon_review or ozon_question")
+        if action == "edit":
+            answer.text = text.strip()
+        elif action == "reject":
+            answer.verdict = Verdict(outcome=REJECTED, reason=reason or self.moderation.rng.choice(REASONS))
+        elif action == "publish":
+            answer.verdict = Verdict()
+        return {"text": answer.text, **answer.verdict.as_truth(now)}
+
     # --- replies and truth ---
     def record_reply(self, *, kind: str, target: str, text: str, via: str, now: float) -> None:
         by_text = self.replies.setdefault((kind, target), {})
@@ -426,17 +483,23 @@ class Shop:
             )
         wb = {
             "seller_uuid": wb_seller_uuid(shop_no=self.shop_no),
-            "feedbacks": [{**f.as_truth(now), "replies": self._replies("wb_feedback", f.id)} for f in self.feedbacks],
-            "questions": [{**q.as_truth(now), "replies": self._replies("wb_question", q.id)} for q in self.questions],
+            "feedbacks": [
+                {**f.as_truth(now, self.edit_window), "replies": self._replies("wb_feedback", f.id)}
+                for f in self.feedbacks
+            ],
+            "questions": [
+                {**q.as_truth(now, self.edit_window), "replies": self._replies("wb_question", q.id)}
+                for q in self.questions
+            ],
             "chats": wb_chats,
         }
         ozon = {
             "client_id": str(self.shop_no),
             "premium": self.premium,
             "chats": [{**c.as_truth(), "replies": self._replies("ozon_chat", c.chat_id)} for c in self.ozon_chats],
-            "reviews": [{**r.as_truth(), "replies": self._replies("ozon_review", r.id)} for r in self.reviews],
+            "reviews": [{**r.as_truth(now), "replies": self._replies("ozon_review", r.id)} for r in self.reviews],
             "questions": [
-                {**q.as_truth(), "replies": self._replies("ozon_question", q.id)} for q in self.ozon_questions
+                {**q.as_truth(now), "replies": self._replies("ozon_question", q.id)} for q in self.ozon_questions
             ],
         }
         totals = {

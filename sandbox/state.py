@@ -15,6 +15,7 @@ from sandbox import texts
 from sandbox.credentials import DEFAULT_SECRET
 from sandbox.faults import Faults
 from sandbox.limits import TokenBucket, Verdict
+from sandbox.moderation import Moderation
 from sandbox.shop import Shop
 
 MARKETPLACES = ("wb", "ozon", "both")
@@ -29,8 +30,13 @@ class SandboxState:
         epoch: float | None = None,
         clock: Callable[[], float] = time.time,
         base_latency_ms: int = 0,
+        moderation: dict | None = None,
     ) -> None:
         self.seed = seed
+        # Moderation of answers as started (the command's --moderation-*: on for `make run`, off in tests);
+        # reset() returns to it.
+        self.base_moderation = dict(moderation or {})
+        Moderation.build(**self.base_moderation)
         # Latency on every marketplace request that survives reset() and DELETE /sandbox/faults
         # (the command's --latency-ms, the benchmark's 50 ms).
         self.base_latency_ms = base_latency_ms
@@ -48,6 +54,7 @@ class SandboxState:
         self.shops: dict[int, Shop] = {}
         self.buckets: dict[tuple[int, str], TokenBucket] = {}
         self.faults = Faults()
+        self.moderation = Moderation.build(**self.base_moderation)
         self.rate_limits = True
         self.monotonic: Callable[[], float] = time.monotonic  # the buckets' clock; tests may freeze it
         self.requests = 0
@@ -65,7 +72,9 @@ class SandboxState:
                 if shop_no <= 0:
                     raise ValueError("shop_no must be a positive integer")
                 epoch = self.epoch if self.epoch is not None else self.clock()
-                shop = Shop(shop_no=shop_no, seed=self.seed, secret=self.secret, epoch=epoch)
+                shop = Shop(
+                    shop_no=shop_no, seed=self.seed, secret=self.secret, epoch=epoch, moderation=self.moderation
+                )
                 self.shops[shop_no] = shop
             return shop
 
@@ -86,6 +95,27 @@ class SandboxState:
                 self.rate_limits = bool(rate_limits)
                 self.buckets.clear()
             return {"rate_limits": self.rate_limits}
+
+    def configure_moderation(self, **kwargs) -> dict:
+        """Replace the moderation settings (unnamed ones take their defaults); answers already drawn keep theirs."""
+        moderation = Moderation.build(**kwargs)
+        with self.lock:
+            self.moderation = moderation
+            for shop in self.shops.values():
+                shop.moderation = moderation
+            return moderation.as_dict()
+
+    def moderation_settings(self) -> dict:
+        with self.lock:
+            return self.moderation.as_dict()
+
+    def answer_action(
+        self, shop_no: int, *, kind: str, target: str, action: str, text: str = "", reason: str = ""
+    ) -> dict:
+        with self.lock:
+            return self.shop(shop_no).answer_action(
+                kind=kind, target=target, action=action, now=self.clock(), text=text, reason=reason
+            )
 
     def set_faults(self, **kwargs) -> dict:
         faults = Faults.build(**kwargs)

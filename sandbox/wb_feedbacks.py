@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sandbox.moderation import REJECTED
 from sandbox.records import Answer, WBQuestion
 from sandbox.shop import Shop
 from sandbox.wire import Request, Response, wb_envelope, wb_envelope_error, wb_fbapi_error
@@ -76,17 +77,17 @@ def list_feedbacks(shop: Shop, req: Request, now: float) -> Response:
     items = [
         f
         for f in shop.feedbacks
-        if (f.answer is not None) == is_answered
+        if f.answered(now) == is_answered
         and (nm_id is None or f.nm_id == nm_id)
         and _in_window(f.created_ts, date_from, date_to)
     ]
     items.sort(key=lambda f: f.created_ts, reverse=newest_first)
-    answered = sum(1 for f in shop.feedbacks if f.answer is not None)
+    answered = sum(1 for f in shop.feedbacks if f.answered(now))
     return wb_envelope(
         {
             "countUnanswered": len(shop.feedbacks) - answered,
             "countArchive": answered,
-            "feedbacks": [f.as_wb(now) for f in items[skip : skip + take]],
+            "feedbacks": [f.as_wb(now, shop.edit_window) for f in items[skip : skip + take]],
         }
     )
 
@@ -103,15 +104,13 @@ def count_feedbacks(shop: Shop, req: Request, now: float) -> Response:
     is_answered = _bool(req, "isAnswered", default=True)
     date_from, date_to = _int(req, "dateFrom"), _int(req, "dateTo")
     count = sum(
-        1
-        for f in shop.feedbacks
-        if (f.answer is not None) == is_answered and _in_window(f.created_ts, date_from, date_to)
+        1 for f in shop.feedbacks if f.answered(now) == is_answered and _in_window(f.created_ts, date_from, date_to)
     )
     return wb_envelope(count)
 
 
 def count_unanswered_feedbacks(shop: Shop, req: Request, now: float) -> Response:
-    unanswered = [f for f in shop.feedbacks if f.answer is None]
+    unanswered = [f for f in shop.feedbacks if not f.answered(now)]
     today = _today_start(now)
     return wb_envelope(
         {
@@ -125,7 +124,7 @@ def get_feedback(shop: Shop, req: Request, now: float) -> Response:
     feedback = shop.feedback_by_id.get(req.arg("id") or "")
     if feedback is None:
         return wb_envelope_error(422, "Невозможно получить отзыв по id")
-    return wb_envelope(feedback.as_wb(now))
+    return wb_envelope(feedback.as_wb(now, shop.edit_window))
 
 
 def _answer_body(req: Request) -> tuple[str, str] | Response:
@@ -157,13 +156,14 @@ def answer_feedback(shop: Shop, req: Request, now: float) -> Response:
         shop.record_unmatched(marketplace="wb", kind="wb_feedback", target=feedback_id, text=text, now=now)
         return Response(204, content_type=None)
     if req.method == "PATCH":
-        if feedback.answer is None or not feedback.editable(now):
+        if feedback.answer is None or not feedback.editable(now, shop.edit_window):
             return wb_envelope_error(400, NOT_EDITABLE)
-        feedback.answer = Answer(text, feedback.answer.at, editable=False)
-    elif feedback.answer is not None:
+        feedback.answer = Answer(text, feedback.answer.at, editable=False, verdict=shop.moderation.draw(now))
+    elif feedback.answer is not None and feedback.answer.verdict.state(now) != REJECTED:
         return wb_fbapi_error(ALREADY_ANSWERED)
     else:
-        feedback.answer = Answer(text, now, editable=True)
+        # A first answer, or one after moderation rejected the last: it starts afresh.
+        feedback.answer = Answer(text, now, editable=True, verdict=shop.moderation.draw(now))
     feedback.was_viewed = True
     shop.record_reply(
         kind="wb_feedback", target=feedback.id, text=text, via=f"{req.method} /api/v1/feedbacks/answer", now=now
@@ -198,7 +198,7 @@ def list_questions(shop: Shop, req: Request, now: float) -> Response:
         {
             "countUnanswered": len(shop.questions) - answered,
             "countArchive": answered,
-            "questions": [q.as_wb(now) for q in items[skip : skip + take]],
+            "questions": [q.as_wb(now, window=shop.edit_window) for q in items[skip : skip + take]],
         }
     )
 
@@ -225,14 +225,14 @@ def get_question(shop: Shop, req: Request, now: float) -> Response:
     question = shop.question_by_id.get(req.arg("id") or "")
     if question is None:
         return wb_envelope_error(422, "Невозможно получить вопрос по id")
-    return wb_envelope(question.as_wb(now, single=True))
+    return wb_envelope(question.as_wb(now, single=True, window=shop.edit_window))
 
 
 def new_feedbacks_questions(shop: Shop, req: Request, now: float) -> Response:
     return wb_envelope(
         {
             "hasNewQuestions": any(not q.was_viewed and not q.answered for q in shop.questions),
-            "hasNewFeedbacks": any(not f.was_viewed and f.answer is None for f in shop.feedbacks),
+            "hasNewFeedbacks": any(not f.was_viewed and not f.answered(now) for f in shop.feedbacks),
         }
     )
 
@@ -261,7 +261,7 @@ def patch_question(shop: Shop, req: Request, now: float) -> Response:
     if question is None:
         return wb_envelope_error(404, "Не найден отзыв")
     if question.answer is not None:
-        if not question.editable(now):
+        if not question.editable(now, shop.edit_window):
             return wb_envelope_error(400, NOT_EDITABLE)
         question.answer = Answer(text, question.answer.at, editable=False)
     else:

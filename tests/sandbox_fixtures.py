@@ -18,6 +18,9 @@ from sandbox.state import SandboxState
 SANDBOX_TEST_SECRET = "agentiq-sandbox-test-secret"
 # Far from small database ids, which sandbox_demo_connect uses as shop numbers.
 _shop_numbers = itertools.count(100_001)
+# Shops of tests added later draw from their own range, so the shops earlier tests get stay the same
+# (some assertions hold for most generated worlds, not all: tests/integrations/test_product_names.py).
+_later_shop_numbers = itertools.count(900_001)
 
 
 @dataclass
@@ -63,10 +66,9 @@ def sandbox(sandbox_server, settings):
     sandbox_server.state.reset()
 
 
-@pytest.fixture
-def sandbox_shop_factory(sandbox):
+def _shop_factory(sandbox, numbers):
     def make() -> SandboxShop:
-        shop_no = next(_shop_numbers)
+        shop_no = next(numbers)
         client_id, api_key = ozon_credentials(shop_no=shop_no, secret=sandbox.secret)
         return SandboxShop(
             shop_no=shop_no,
@@ -81,5 +83,16 @@ def sandbox_shop_factory(sandbox):
 
 
 @pytest.fixture
+def sandbox_shop_factory(sandbox):
+    return _shop_factory(sandbox, _shop_numbers)
+
+
+@pytest.fixture
 def sandbox_shop(sandbox_shop_factory) -> SandboxShop:
     return sandbox_shop_factory()
+
+
+@pytest.fixture
+def moderated_shop(sandbox) -> SandboxShop:
+    """A fresh shop like `sandbox_shop`, numbered apart (the answer-state tests' own range)."""
+    return _shop_factory(sandbox, _later_shop_numbers)()

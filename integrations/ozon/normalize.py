@@ -11,8 +11,8 @@ from typing import Any
 
 from integrations.ozon.client import as_id
 from integrations.parsing import clean_text, parse_datetime
-from interactions.models import Author, Direction, Kind
-from interactions.records import CustomerRecord, InteractionRecord, MessageRecord
+from interactions.models import AnswerState, Author, Direction, Kind
+from interactions.records import ALL_ANSWERS, CustomerRecord, InteractionRecord, MessageRecord
 
 BUYER_SELLER = "buyer_seller"
 
@@ -131,6 +131,8 @@ def normalize_review(raw: dict[str, Any], comments: Iterable[dict[str, Any]] = (
                 author=Author.SELLER if owner else Author.BUYER,
                 text=clean_text(comment.get("text")),
                 created_at=parse_datetime(comment.get("published_at")),
+                # Ozon lists only the comments that passed moderation.
+                answer_state=AnswerState.PUBLISHED if owner else "",
             )
         )
     sku = as_id(raw.get("sku"))
@@ -144,6 +146,8 @@ def normalize_review(raw: dict[str, Any], comments: Iterable[dict[str, Any]] = (
         is_answered=clean_text(raw.get("status")).upper() == "PROCESSED",
         reply_context={"sku": sku} if sku else {},
         raw=raw,
+        answers_checked=ALL_ANSWERS,
+        unlisted_answer_state=AnswerState.IN_MODERATION,
     )
 
 
@@ -170,6 +174,7 @@ def normalize_question(raw: dict[str, Any], answers: Iterable[dict[str, Any]] = 
                 author=Author.SELLER,
                 text=clean_text(answer.get("text")),
                 created_at=parse_datetime(answer.get("published_at")),
+                answer_state=AnswerState.PUBLISHED,
             )
         )
     author_name = clean_text(raw.get("author_name"))
@@ -185,4 +190,6 @@ def normalize_question(raw: dict[str, Any], answers: Iterable[dict[str, Any]] = 
         is_answered=clean_text(raw.get("status")).upper() == "PROCESSED" or len(messages) > 1,
         reply_context={"sku": sku},
         raw=raw,
+        answers_checked=ALL_ANSWERS,
+        unlisted_answer_state=AnswerState.IN_MODERATION,
     )

@@ -9,6 +9,7 @@ left it since the last pass (answered in Ozon's cabinet) is read again with its 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -245,4 +246,39 @@ def read_questions(connection: Any, *, cursor: dict) -> StreamPage:
     page.cursor = {**cursor, "last_id": listing.last_id if moved else last_id}
     if not listing.questions or not moved:
         page.cursor.update({"phase": OPEN_SCAN, "scan_from": "", "open_now": {}})
+    return page
+
+
+ANSWERS_PAGE = 20
+
+
+def read_answers(connection: Any, *, cursor: dict) -> StreamPage:
+    """Read back our comments and answers whose fate is not known yet. Ozon lists only what moderation passed,
+    so an answer of ours missing from its item's list is still under review (the reconciliation gives up on it
+    after the moderation window). A few items per sync, in turn from the message after `cursor["after"]`."""
+    from interactions.selectors import answers_watched
+
+    auth = ozon_auth(connection)
+    after = int(cursor.get("after") or 0)
+    watched = answers_watched(connection_id=connection.pk, after_id=after, limit=ANSWERS_PAGE)
+    page = StreamPage()
+    looked_up: set[int] = set()
+    for answer in watched:
+        if answer.interaction_id in looked_up:
+            continue
+        looked_up.add(answer.interaction_id)
+        before = len(page.records)
+        try:
+            if answer.kind == "review":
+                page.requests += 1
+                _review_record(auth, ozon_reviews.get_review(auth, review_id=answer.item_id), page)
+            else:
+                page.requests += 1
+                _question_record(auth, ozon_questions.get_question(auth, question_id=answer.item_id), page)
+        except PermanentError:
+            continue  # the item is gone; the reconciliation reports it
+        if len(page.records) > before:
+            page.records[-1] = dataclasses.replace(page.records[-1], external_id=answer.item_id)
+    page.cursor = {"after": watched[-1].message_id} if len(watched) >= ANSWERS_PAGE else {}
+    page.done = True
     return page

@@ -25,7 +25,7 @@ from integrations.enqueue import enqueue_card_refresh
 from integrations.models import Connection, SyncRun
 from integrations.products import with_product_names
 from integrations.sync.lease import Lease, LockLost, quarantine_items, relax_commit_durability, save_cursors
-from integrations.sync.streams import fetch_page, resume_cursor, streams_for
+from integrations.sync.streams import answer_stream_for, fetch_page, resume_cursor, streams_for
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def _walk_streams(
 
     buffer = _Buffer(connection, stored=stored)
     try:
-        for stream in streams_for(connection, streams):
+        for stream in _streams_to_walk(connection, streams, buffer=buffer, run=run, lease=lease):
             run.streams.append(stream)
             try:
                 _walk_stream(
@@ -248,6 +248,23 @@ def _walk_streams(
         # What was read before a stream failed is still good: write it.
         if buffer.records or buffer.quarantined or buffer.cursors:
             _flush(buffer, run=run, lease=lease, quiet=True)
+
+
+def _streams_to_walk(
+    connection: Connection, wanted: list[str] | None, *, buffer: _Buffer, run: _Run, lease: Lease
+) -> Any:
+    """The feeds, then the read-back of our answers while one awaits the marketplace's verdict (asked after the
+    feeds are written, so an answer they just brought in is not looked up twice)."""
+    yield from streams_for(connection, wanted)
+    answers = answer_stream_for(connection, wanted)
+    if answers is None:
+        return
+    from interactions.selectors import answers_waiting
+
+    if buffer.records or buffer.quarantined or buffer.cursors:
+        _flush(buffer, run=run, lease=lease)
+    if answers_waiting(connection_id=connection.pk):
+        yield answers
 
 
 class _WriteFailed(Exception):

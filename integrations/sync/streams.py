@@ -26,6 +26,15 @@ STREAMS_BY_MARKETPLACE: dict[str, list[str]] = {
     "ozon": [OZON_CHATS, OZON_REVIEWS, OZON_QUESTIONS],
 }
 
+# The read-back of our answers' marketplace state (moderation, publication, rejection). Not a feed: it reads
+# the items we answered, and runs after the feeds only while some answer of ours awaits its verdict.
+WB_ANSWERS = "wb_answers"
+OZON_ANSWERS = "ozon_answers"
+ANSWER_STREAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "wb": (WB_ANSWERS, (WB_FEEDBACKS, WB_QUESTIONS)),
+    "ozon": (OZON_ANSWERS, (OZON_REVIEWS, OZON_QUESTIONS)),
+}
+
 
 def streams_for(connection: Any, wanted: list[str] | None = None) -> list[str]:
     """The streams a connection reads: its marketplace's, narrowed to `connection.streams` when set (a WB
@@ -36,6 +45,16 @@ def streams_for(connection: Any, wanted: list[str] | None = None) -> list[str]:
     if wanted:
         names = [name for name in names if name in wanted]
     return names
+
+
+def answer_stream_for(connection: Any, wanted: list[str] | None = None) -> str | None:
+    """The connection's answer read-back stream, when it reads reviews or questions (and `wanted` allows it)."""
+    name, feeds = ANSWER_STREAMS.get(connection.marketplace, ("", ()))
+    if not name or not any(feed in streams_for(connection) for feed in feeds):
+        return None
+    if wanted and name not in wanted:
+        return None
+    return name
 
 
 def resume_cursor(*, stream: str, cursor: dict) -> dict:
@@ -54,6 +73,8 @@ def fetch_page(connection: Any, *, stream: str, cursor: dict) -> StreamPage:
         OZON_CHATS: ozon_streams.read_chats,
         OZON_REVIEWS: ozon_streams.read_reviews,
         OZON_QUESTIONS: ozon_streams.read_questions,
+        WB_ANSWERS: wb_streams.read_answers,
+        OZON_ANSWERS: ozon_streams.read_answers,
     }
     reader = readers.get(stream)
     if reader is None:

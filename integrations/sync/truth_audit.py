@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.models import Connection
-from interactions.models import Direction, Interaction, Kind, Marketplace, Message
+from interactions.models import AnswerState, Direction, Interaction, Kind, Marketplace, Message
 
 Key = tuple[str, str]  # (kind, external_id)
 
@@ -83,10 +83,16 @@ def audit_connection(*, connection: Connection, truth: dict[str, Any]) -> Audit:
     key_by_pk = {pk: key for key, pk in interactions.items()}
     actual: dict[Key, Counter] = {key: Counter() for key in interactions}
     audit = Audit(interactions=len(expected), messages=sum(len(ids) for ids in expected.values()))
-    # An answer replaced by a delivered edit is gone from the marketplace: neither expected nor extra.
-    for interaction_id, external_id, direction, delivery_state, message_id in Message.objects.filter(
-        interaction__connection=connection, superseded_at__isnull=True
-    ).values_list("interaction_id", "external_id", "direction", "delivery_state", "id"):
+    # An answer replaced by a delivered edit, or deleted on the marketplace, is gone from it: neither expected
+    # nor extra. So is a rejected one that a newer answer took WB's "<id>:answer" from.
+    rows = (
+        Message.objects.filter(interaction__connection=connection, superseded_at__isnull=True)
+        .exclude(marketplace_state=AnswerState.DELETED)
+        .exclude(marketplace_state=AnswerState.REJECTED, external_id__isnull=True)
+    )
+    for interaction_id, external_id, direction, delivery_state, message_id in rows.values_list(
+        "interaction_id", "external_id", "direction", "delivery_state", "id"
+    ):
         if external_id is None:
             # Our own reply: fine while on its way, but once sent the sync must have read it back.
             if direction == Direction.OUT and delivery_state == "sent":

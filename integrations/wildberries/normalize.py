@@ -11,8 +11,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.parsing import clean_text, parse_datetime
-from interactions.models import Author, Direction, Kind
+from interactions.models import AnswerState, Author, Direction, Kind
 from interactions.records import CustomerRecord, InteractionRecord, MessageRecord
+
+# WB's `answer.state` on a feedback (questions' answers carry none: a shown answer is published).
+FEEDBACK_ANSWER_STATES = {
+    "none": AnswerState.SENT,
+    "reviewRequired": AnswerState.IN_MODERATION,
+    "wbRu": AnswerState.PUBLISHED,
+    "rejected": AnswerState.REJECTED,
+}
+# WB says that an answer was rejected, never why.
+WB_REJECTED_REASON = (
+    "Wildberries отклонил ответ на модерации и не сообщил причину. Частые причины: контакты, ссылки, "
+    "обещания или резкий тон. Исправьте ответ и отправьте снова."
+)
 
 
 def _required_id(raw: dict[str, Any], key: str) -> str:
@@ -49,6 +62,16 @@ def feedback_attachments(raw: dict[str, Any]) -> list[dict[str, Any]]:
     if isinstance(video, dict) and video.get("link"):
         attachments.append({"type": "video", "url": video["link"], "preview": video.get("previewImage")})
     return attachments
+
+
+def answer_editable(answer: Any) -> bool | None:
+    return answer["editable"] if isinstance(answer, dict) and isinstance(answer.get("editable"), bool) else None
+
+
+def feedback_answer_state(answer: Any) -> str:
+    """Our state for WB's `answer.state`; published when WB names no state (the answer is on show)."""
+    state = answer.get("state") if isinstance(answer, dict) else None
+    return FEEDBACK_ANSWER_STATES.get(state, AnswerState.PUBLISHED) if isinstance(state, str) else AnswerState.PUBLISHED
 
 
 def answer_reply_context(answer: Any) -> dict[str, Any]:
@@ -91,7 +114,9 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
         )
     ]
     answer = raw.get("answer")
+    state = ""
     if isinstance(answer, dict) and clean_text(answer.get("text")):
+        state = feedback_answer_state(answer)
         # WB gives no date for a feedback answer; the review's own time keeps the order right.
         messages.append(
             MessageRecord(
@@ -100,6 +125,9 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
                 author=Author.SELLER,
                 text=clean_text(answer.get("text")),
                 created_at=created_at,
+                answer_state=state,
+                answer_reason=WB_REJECTED_REASON if state == AnswerState.REJECTED else "",
+                answer_editable=answer_editable(answer),
             )
         )
     user_name = clean_text(raw.get("userName"))
@@ -113,10 +141,12 @@ def normalize_feedback(raw: dict[str, Any], *, parents: dict[str, str] | None = 
         product_id=str(nm_id) if nm_id else "",
         product_name=clean_text(details.get("productName")),
         rating=rating,
-        is_answered=isinstance(answer, dict) and bool(clean_text(answer.get("text"))),
+        # A rejected answer is not on show: the buyer still waits for one.
+        is_answered=bool(state) and state != AnswerState.REJECTED,
         # Replies go to the newest feedback of the thread (the edited one), not to the root.
         reply_context={"feedback_id": feedback_id, **answer_reply_context(answer)},
         raw=raw,
+        answers_checked=(f"{feedback_id}:answer",),
     )
 
 
@@ -147,6 +177,8 @@ def normalize_question(raw: dict[str, Any]) -> InteractionRecord:
                 author=Author.SELLER,
                 text=clean_text(answer.get("text")),
                 created_at=answered_at,
+                answer_state=AnswerState.PUBLISHED,
+                answer_editable=answer_editable(answer),
             )
         )
     return InteractionRecord(
@@ -159,6 +191,7 @@ def normalize_question(raw: dict[str, Any]) -> InteractionRecord:
         is_answered=bool(messages[-1].direction == Direction.OUT) or raw.get("state") == "none",
         reply_context=answer_reply_context(answer),
         raw=raw,
+        answers_checked=(f"{question_id}:answer",),
     )
 
 

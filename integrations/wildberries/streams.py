@@ -20,6 +20,7 @@ sync from its saved cursor. Two rules keep that from losing anything:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -293,4 +294,53 @@ def read_chats(connection: Any, *, cursor: dict) -> StreamPage:
     return page
 
 
-__all__ = ["QuarantineEntry", "read_chats", "read_feedbacks", "read_questions", "resume_list_cursor"]
+ANSWERS_PAGE = 20
+
+
+def read_answers(connection: Any, *, cursor: dict) -> StreamPage:
+    """Read back our answers whose fate is not known yet (sent, under review): one item lookup each, a few per
+    sync, from the message after `cursor["after"]` (wrapping round), so every one is looked at in turn."""
+    from interactions.selectors import answers_watched
+
+    auth = wb_auth(connection)
+    after = int(cursor.get("after") or 0)
+    watched = answers_watched(connection_id=connection.pk, after_id=after, limit=ANSWERS_PAGE)
+    page = StreamPage()
+    looked_up: set[int] = set()
+    for answer in watched:
+        if answer.interaction_id in looked_up:
+            continue
+        looked_up.add(answer.interaction_id)
+        item_id = (answer.external_id or "").removesuffix(":answer")
+        if answer.kind == "review":
+            item_id = item_id or str(answer.reply_context.get("feedback_id") or answer.item_id)
+        else:
+            item_id = item_id or answer.item_id
+        page.requests += 1
+        try:
+            if answer.kind == "review":
+                raw = wb_feedbacks.get_feedback(auth, feedback_id=item_id)
+                record = normalize_feedback(raw, parents={})
+            else:
+                raw = wb_questions.get_question(auth, question_id=item_id)
+                record = normalize_question(raw)
+        except PermanentError:
+            continue  # gone from the marketplace; the reconciliation reports it
+        except PARSE_ERRORS as exc:
+            page.quarantined.append(quarantine_entry(raw, exc))
+            continue
+        # The item's own id may be one edit of a review thread: the interaction is keyed by the thread's root.
+        page.records.append(dataclasses.replace(record, external_id=answer.item_id))
+    page.cursor = {"after": watched[-1].message_id} if len(watched) >= ANSWERS_PAGE else {}
+    page.done = True
+    return page
+
+
+__all__ = [
+    "QuarantineEntry",
+    "read_answers",
+    "read_chats",
+    "read_feedbacks",
+    "read_questions",
+    "resume_list_cursor",
+]

@@ -103,6 +103,17 @@ class MessageOutput(serializers.Serializer):
     edit_of = serializers.IntegerField(
         source="edit_of_id", allow_null=True, help_text="the answer this reply edits on the marketplace"
     )
+    marketplace_state = serializers.CharField(
+        help_text="answers to reviews and questions: sent, in_moderation, published, rejected, edited, deleted; "
+        '"" for buyer messages, chat messages and replies not delivered yet'
+    )
+    marketplace_reason = serializers.CharField(help_text="why the marketplace rejected or removed the answer")
+    marketplace_state_at = serializers.DateTimeField(
+        allow_null=True, help_text="when the sync saw the answer enter this state"
+    )
+    marketplace_editable = serializers.BooleanField(
+        allow_null=True, help_text="Wildberries: may the answer still be edited (once, within 60 days)"
+    )
 
 
 class EventOutput(serializers.Serializer):

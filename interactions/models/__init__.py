@@ -1,7 +1,10 @@
 """The inbox's tables (core) and the SLA's (sla), importable from `interactions.models` as one."""
 
 from interactions.models.core import (
+    ANSWER_STATES_GONE,
+    ANSWER_STATES_WATCHED,
     AnalysisSource,
+    AnswerState,
     Author,
     Customer,
     DeliveryState,
@@ -34,7 +37,10 @@ from interactions.models.sla import (
 )
 
 __all__ = [
+    "ANSWER_STATES_GONE",
+    "ANSWER_STATES_WATCHED",
     "AnalysisSource",
+    "AnswerState",
     "Author",
     "BreachedInteraction",
     "CalendarDay",

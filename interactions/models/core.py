@@ -90,6 +90,23 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", "не отправлено"
 
 
+class AnswerState(models.TextChoices):
+    """What became of our answer to a review or question on the marketplace (read back by the sync)."""
+
+    SENT = "sent", "отправлен"  # delivered; the marketplace has not shown it yet
+    IN_MODERATION = "in_moderation", "на модерации"
+    PUBLISHED = "published", "опубликован"
+    REJECTED = "rejected", "отклонён маркетплейсом"
+    EDITED = "edited", "изменён на маркетплейсе"  # the marketplace shows another text (edited in its cabinet)
+    DELETED = "deleted", "удалён на маркетплейсе"
+
+
+# States the sync keeps reading back: the answer's fate is not known yet.
+ANSWER_STATES_WATCHED = (AnswerState.SENT, AnswerState.IN_MODERATION)
+# An answer in one of these is no longer on the marketplace: a new reply is a new answer, not an edit of it.
+ANSWER_STATES_GONE = (AnswerState.REJECTED, AnswerState.DELETED)
+
+
 class Customer(models.Model):
     """A buyer as one shop sees them on one marketplace, keyed only by a stable marketplace buyer id
     (WB chat clientID, Ozon chat user id). A name alone is no key: two Сергей are two people, so an
@@ -394,6 +411,16 @@ class Message(models.Model):
     # What the guardrail check said when the reply was queued (and, if it stopped the reply, before sending):
     # {"status", "violations", "warnings_confirmed", "repeat": {"held", "top_score", "confirmed"}, ...}.
     guardrail = models.JSONField("проверка ответа", default=dict, blank=True, db_default={})
+    # Answers to reviews and questions only: the marketplace's view of the answer, as the sync read it back.
+    marketplace_state = models.CharField(
+        "на маркетплейсе", max_length=16, choices=AnswerState.choices, blank=True, db_default=""
+    )
+    marketplace_reason = models.TextField(
+        "причина маркетплейса", blank=True, db_default="", help_text="Почему ответ отклонён или удалён."
+    )
+    marketplace_state_at = models.DateTimeField("состояние на маркетплейсе с", null=True, blank=True)
+    # WB's `answer.editable`: one edit within 60 days; None where the marketplace says nothing.
+    marketplace_editable = models.BooleanField("можно изменить на маркетплейсе", null=True, blank=True)
 
     class Meta:
         verbose_name = "сообщение"
@@ -428,6 +455,12 @@ class Message(models.Model):
                 condition=Q(direction="out", delivery_state="sent"),
                 name="message_seller_sent_idx",
             ),
+            # The sync's read-back of answers whose fate is not known yet: a small set, probed every sync.
+            models.Index(
+                fields=["interaction"],
+                condition=Q(marketplace_state__in=["sent", "in_moderation"]),
+                name="message_answer_watch_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -454,6 +487,11 @@ class InteractionEvent(models.Model):
         REPLY_SENT = "reply_sent", "ответ отправлен"
         REPLY_FAILED = "reply_failed", "ответ не отправлен"
         ANSWER_EDITED = "answer_edited", "ответ изменён"
+        ANSWER_IN_MODERATION = "answer_in_moderation", "ответ на модерации"
+        ANSWER_PUBLISHED = "answer_published", "ответ опубликован"
+        ANSWER_REJECTED = "answer_rejected", "ответ отклонён маркетплейсом"
+        ANSWER_CHANGED = "answer_changed", "ответ изменён на маркетплейсе"
+        ANSWER_DELETED = "answer_deleted", "ответ удалён на маркетплейсе"
         STATUS_CHANGED = "status_changed", "статус изменён"
         PRIORITY_CHANGED = "priority_changed", "приоритет изменён"
         INTENT_CHANGED = "intent_changed", "намерение изменено"

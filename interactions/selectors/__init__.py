@@ -1,5 +1,12 @@
 """Reads of the inbox tables: tenant-scoped, shaped for the API."""
 
+from interactions.selectors.answers import (
+    SentAnswer,
+    WatchedAnswer,
+    answers_for_reconciliation,
+    answers_waiting,
+    answers_watched,
+)
 from interactions.selectors.customers import customer_get, customer_list
 from interactions.selectors.detail import interaction_detail
 from interactions.selectors.inbox import (
@@ -22,6 +29,11 @@ __all__ = [
     "ORDERINGS",
     "CursorError",
     "InboxPage",
+    "SentAnswer",
+    "WatchedAnswer",
+    "answers_for_reconciliation",
+    "answers_waiting",
+    "answers_watched",
     "customer_get",
     "customer_list",
     "inbox_list",

@@ -106,6 +106,10 @@ _MESSAGE_FIELDS = (
     "last_error",
     "sent_at",
     "edit_of_id",
+    "marketplace_state",
+    "marketplace_reason",
+    "marketplace_state_at",
+    "marketplace_editable",
 )
 _EVENT_FIELDS = ("id", "kind", "data", "created_at")
 _CARD_FIELDS = (

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from agentiq.errors import ApplicationError, Conflict
 from interactions.models import (
+    ANSWER_STATES_GONE,
+    AnswerState,
     Author,
     CycleOutcome,
     DeliveryState,
@@ -86,7 +88,10 @@ def answer_to_edit(*, interaction: Interaction) -> Message | None:
     buyer). Chat messages are never edited."""
     if interaction.kind not in CLOSES_ON_ANSWER:
         return None
-    current = Message.objects.filter(interaction_id=interaction.pk, superseded_at__isnull=True)
+    # An answer the marketplace rejected or removed is not there to edit: the reply is a new answer.
+    current = Message.objects.filter(interaction_id=interaction.pk, superseded_at__isnull=True).exclude(
+        marketplace_state__in=ANSWER_STATES_GONE
+    )
     if interaction.marketplace == Marketplace.WILDBERRIES:
         item_id = interaction.external_id
         if interaction.kind == Kind.REVIEW:
@@ -296,21 +301,30 @@ def reply_mark_sent(
         if replaced and message.edit_of_id:
             _supersede(message=message, external_id=external_id, at=sent_at)
         if external_id and not message.external_id:
-            taken = (
-                Message.objects.filter(interaction_id=interaction.pk, external_id=external_id)
-                .exclude(pk=message.pk)
-                .exists()
+            holders = Message.objects.filter(interaction_id=interaction.pk, external_id=external_id).exclude(
+                pk=message.pk
             )
-            if not taken:
+            # A rejected answer keeps WB's "<id>:answer" until the next answer to that feedback takes it over.
+            holders.filter(marketplace_state__in=ANSWER_STATES_GONE).update(external_id=None)
+            if not holders.exists():
                 message.external_id = external_id
+        answer_fields: list[str] = []
+        if interaction.kind in CLOSES_ON_ANSWER and not message.marketplace_state:
+            # Delivered; what the marketplace makes of it the sync reads back (interactions.services.answers).
+            message.marketplace_state = AnswerState.SENT
+            message.marketplace_state_at = sent_at
+            message.marketplace_editable = answer_editable
+            answer_fields = ["marketplace_state", "marketplace_state_at", "marketplace_editable"]
         if message.delivery_state == DeliveryState.SENT:
-            message.save(update_fields=["external_id"])
+            message.save(update_fields=["external_id", *answer_fields])
             return
         message.delivery_state = DeliveryState.SENT
         message.sent_at = sent_at
         message.next_attempt_at = None
         message.last_error = ""
-        message.save(update_fields=["external_id", "delivery_state", "sent_at", "next_attempt_at", "last_error"])
+        message.save(
+            update_fields=["external_id", "delivery_state", "sent_at", "next_attempt_at", "last_error", *answer_fields]
+        )
         sent: dict[str, Any] = {"message_id": message.pk}
         if message.edit_of_id:
             sent.update(edit_of=message.edit_of_id, replaced=replaced)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agentiq.db import bulk_update_rows
 from interactions.models import (
+    ANSWER_STATES_GONE,
     Author,
     Customer,
     CycleOutcome,
@@ -32,6 +33,14 @@ from interactions.models import (
     Status,
 )
 from interactions.records import InteractionRecord, MessageRecord, UpsertResult
+from interactions.services.answers import (
+    MESSAGE_FIELDS_ALL,
+    AnswerChanges,
+    answer_observe,
+    answer_unlisted,
+    checks,
+    is_answer_kind,
+)
 from interactions.services.customers import (
     author_name,
     customer_count_interaction,
@@ -96,12 +105,13 @@ class _Batch:
     customers: dict[str, Customer] = field(default_factory=dict)
     customers_changed: set[str] = field(default_factory=set)
     new_messages: list[Message] = field(default_factory=list)
-    messages_to_update: list[Message] = field(default_factory=list)
+    messages_to_update: dict[int, Message] = field(default_factory=dict)
     events: list[InteractionEvent] = field(default_factory=list)
     cycles: list[ResponseCycle] = field(default_factory=list)
     # New interactions that arrive answered: (interaction, when the answer came, by an auto-reply).
     answered_on_arrival: list[tuple[Interaction, datetime, bool]] = field(default_factory=list)
     closed_kinds: tuple[str, ...] = (Kind.REVIEW, Kind.QUESTION)
+    answers: AnswerChanges | None = None
 
     def deadline(self, *, interaction: Interaction, start: datetime) -> None:
         clock_restart(interaction, start=start, now=self.now, rules=self.rules, working_time=self.working_time)
@@ -135,10 +145,11 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
             rules=sla_rules_for_seller(seller_id=connection.seller_id),
             working_time=working_time_for(connection.seller_id),
         )
+        batch.answers = AnswerChanges(now=batch.now)
         existing = _existing_interactions(connection=connection, records=records)
         batch.customers = customers_for_records(connection=connection, records=records, now=batch.now)
 
-        known_messages, our_unmatched = _existing_messages(list(existing.values()))
+        known_messages, our_unmatched, our_answers = _existing_messages(list(existing.values()))
         new_interactions: list[tuple[Interaction, InteractionRecord]] = []
         changed: list[Interaction] = []
         changed_fields: set[str] = set()
@@ -153,6 +164,7 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
                 record=record,
                 known=known_messages.get(interaction.pk, set()),
                 ours=our_unmatched.get(interaction.pk, []),
+                answers=our_answers.get(interaction.pk, {}),
                 result=result,
             )
             if fields:
@@ -175,12 +187,21 @@ def upsert_records(*, connection: Any, records: Sequence[InteractionRecord]) -> 
         if batch.new_messages:
             Message.objects.bulk_create(batch.new_messages)
             result.messages_created = len(batch.new_messages)
+        for message in batch.answers.messages.values():
+            batch.messages_to_update[message.pk] = message
         if batch.messages_to_update:
-            Message.objects.bulk_update(batch.messages_to_update, ["external_id", "delivery_state", "sent_at"])
+            Message.objects.bulk_update(
+                list(batch.messages_to_update.values()), ["delivery_state", "sent_at", *MESSAGE_FIELDS_ALL]
+            )
         _cycles_on_arrival(batch)
         if batch.cycles:
             ResponseCycle.objects.bulk_create(batch.cycles)
-        events_record_bulk(batch.events)
+        events_record_bulk([*batch.events, *batch.answers.events])
+        batch.answers.notify()
+        result.answer_states = batch.answers.states
+        for interaction_id in batch.answers.reopened:
+            if interaction_id not in result.reopened_ids:
+                result.reopened_ids.append(interaction_id)
         customers_save([batch.customers[k] for k in batch.customers_changed])
         to_analyze = [*result.new_interaction_ids, *result.buyer_message_ids]
         if to_analyze:
@@ -243,22 +264,47 @@ def _existing_interactions(*, connection: Any, records: list[InteractionRecord])
 
 def _existing_messages(
     interactions: list[Interaction],
-) -> tuple[dict[int, set[str]], dict[int, list[Message]]]:
-    """Known message external ids per interaction, and our sent-from-AgentIQ replies still without one."""
+) -> tuple[dict[int, set[str]], dict[int, list[Message]], dict[int, dict[str, Message]]]:
+    """Known message external ids per interaction, our sent-from-AgentIQ replies still without one, and the
+    seller answers (to reviews and questions) on the thread by external id, whose marketplace state we follow."""
     known: dict[int, set[str]] = {}
     ours: dict[int, list[Message]] = {}
+    answers: dict[int, dict[str, Message]] = {}
     if not interactions:
-        return known, ours
+        return known, ours, answers
+    answer_kinds = {i.pk for i in interactions if is_answer_kind(i.kind)}
     rows = Message.objects.filter(interaction_id__in=[i.pk for i in interactions]).filter(
-        # An answer replaced by an edit is not ours to adopt an id again.
-        Q(external_id__isnull=False) | Q(direction=Direction.OUT, author_user__isnull=False, superseded_at__isnull=True)
+        # An answer replaced by an edit, or gone from the marketplace, is not ours to adopt an id again.
+        Q(external_id__isnull=False)
+        | (
+            Q(direction=Direction.OUT, author_user__isnull=False, superseded_at__isnull=True)
+            & ~Q(marketplace_state__in=ANSWER_STATES_GONE)
+        )
     )
-    for message in rows.only("id", "interaction_id", "external_id", "text", "direction", "delivery_state", "sent_at"):
+    for message in rows.only(
+        "id",
+        "interaction_id",
+        "external_id",
+        "text",
+        "direction",
+        "delivery_state",
+        "sent_at",
+        "author_user_id",
+        "superseded_at",
+        *MESSAGE_FIELDS_ALL,
+    ):
         if message.external_id is not None:
             known.setdefault(message.interaction_id, set()).add(message.external_id)
+            if (
+                message.interaction_id in answer_kinds
+                and message.direction == Direction.OUT
+                and message.superseded_at is None
+                and message.delivery_state == DeliveryState.SENT
+            ):
+                answers.setdefault(message.interaction_id, {})[message.external_id] = message
         else:
             ours.setdefault(message.interaction_id, []).append(message)
-    return known, ours
+    return known, ours, answers
 
 
 def _build_interaction(*, batch: _Batch, record: InteractionRecord) -> Interaction:
@@ -360,6 +406,7 @@ def _after_create(*, batch: _Batch, interaction: Interaction, record: Interactio
 
 def _build_message(*, interaction: Interaction, record: MessageRecord) -> Message:
     outgoing = record.direction == Direction.OUT
+    answer = outgoing and is_answer_kind(interaction.kind)
     return Message(
         interaction_id=interaction.pk,
         seller_id=interaction.seller_id,
@@ -371,6 +418,10 @@ def _build_message(*, interaction: Interaction, record: MessageRecord) -> Messag
         created_at=record.created_at,
         delivery_state=DeliveryState.SENT if outgoing else "",
         sent_at=record.created_at if outgoing else None,
+        marketplace_state=(record.answer_state or "published") if answer else "",
+        marketplace_reason=record.answer_reason if answer else "",
+        marketplace_state_at=timezone.now() if answer else None,
+        marketplace_editable=record.answer_editable if answer else None,
     )
 
 
@@ -381,6 +432,7 @@ def _apply_to_existing(
     record: InteractionRecord,
     known: set[str],
     ours: list[Message],
+    answers: dict[str, Message],
     result: UpsertResult,
 ) -> set[str]:
     """Apply a record to a known interaction; returns the fields it changed (empty: nothing to write)."""
@@ -409,6 +461,8 @@ def _apply_to_existing(
 
     new_buyer_message = False
     answered_now = False
+    if answers:
+        _answer_states(batch=batch, interaction=interaction, record=record, answers=answers)
     for message in sorted(record.messages, key=lambda m: m.created_at):
         if message.external_id in known:
             continue
@@ -486,6 +540,11 @@ def _on_seller_message(*, batch: _Batch, interaction: Interaction, message: Mess
     if mine is not None:
         # Our own reply read back by sync (WB and Ozon chat sends return no id): adopt the id.
         mine.external_id = message.external_id
+        if is_answer_kind(interaction.kind) and not mine.marketplace_state:
+            mine.marketplace_state = message.answer_state or "published"
+            mine.marketplace_reason = message.answer_reason
+            mine.marketplace_state_at = batch.now
+            mine.marketplace_editable = message.answer_editable
         if mine.delivery_state != DeliveryState.SENT:
             mine.delivery_state = DeliveryState.SENT
             mine.sent_at = mine.sent_at or message.created_at
@@ -497,7 +556,7 @@ def _on_seller_message(*, batch: _Batch, interaction: Interaction, message: Mess
                     created_at=batch.now,
                 )
             )
-        batch.messages_to_update.append(mine)
+        batch.messages_to_update[mine.pk] = mine
     else:
         batch.new_messages.append(_build_message(interaction=interaction, record=message))
         batch.events.append(
@@ -526,6 +585,33 @@ def _on_seller_message(*, batch: _Batch, interaction: Interaction, message: Mess
         interaction.status = Status.WAITING
     clock_stop(interaction, paused=_asks(interaction=interaction, text=message.text))
     _touch_times(interaction=interaction, message=message)
+
+
+def _answer_states(
+    *, batch: _Batch, interaction: Interaction, record: InteractionRecord, answers: dict[str, Message]
+) -> None:
+    """What the record says of the seller answers we hold: their state, text, editability, or absence."""
+    listed = {m.external_id: m for m in record.messages if m.direction == Direction.OUT}
+
+    def restart_wait(target: Interaction) -> None:
+        batch.deadline(interaction=target, start=batch.now)
+
+    for external_id, message in list(answers.items()):
+        seen = listed.get(external_id)
+        if seen is not None:
+            answer_observe(
+                interaction=interaction, message=message, seen=seen, changes=batch.answers, restart_wait=restart_wait
+            )
+        elif checks(record, external_id):
+            answer_unlisted(
+                interaction=interaction,
+                message=message,
+                record=record,
+                changes=batch.answers,
+                restart_wait=restart_wait,
+            )
+            if message.external_id is None:
+                answers.pop(external_id)
 
 
 def _touch_times(*, interaction: Interaction, message: MessageRecord) -> None:

@@ -20,6 +20,8 @@ def test_registry_has_the_seed_keys_with_defaults():
         "ai_enabled": True,
         "ai_daily_budget_usd": 1.0,
         "draft_cache_ttl_seconds": 86400,
+        "answer_reconcile_days": 30,
+        "answer_moderation_hours": 240,
         "ai_prices": {
             "deepseek-chat": {"input_per_mtok": 0.27, "output_per_mtok": 1.10, "cached_input_per_mtok": 0.07}
         },

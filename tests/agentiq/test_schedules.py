@@ -19,6 +19,7 @@ EXPECTED = {
     "agentiq: send_pending_replies": ("integrations.tasks.send_pending_replies", 30, "sync"),
     "agentiq: notify_expiring_tokens": ("integrations.tasks.notify_expiring_tokens", 86400, "default"),
     "agentiq: prune_sync_runs": ("integrations.tasks.prune_sync_runs", 86400, "default"),
+    "agentiq: reconcile_answers": ("integrations.tasks.reconcile_answers", 86400, "sync"),
     "agentiq: analyze_pending_chats": ("ai.tasks.analyze_pending_chats", 120, "ai"),
     "agentiq: check_sla_escalation": ("interactions.tasks.check_sla_escalation", 300, "default"),
     "agentiq: auto_close_inactive_chats": ("interactions.tasks.auto_close_inactive_chats", 86400, "default"),

@@ -1,11 +1,12 @@
 import factory
 from django.utils import timezone
 
-from integrations.models import Connection, QuarantinedItem, SyncCursor, SyncRun
+from integrations.models import AnswerDiscrepancy, Connection, QuarantinedItem, SyncCursor, SyncRun
 from interactions.models import Marketplace
 from tests.factories.sellers import SellerFactory
 
 __all__ = [
+    "AnswerDiscrepancyFactory",
     "ConnectionFactory",
     "OzonConnectionFactory",
     "QuarantinedItemFactory",
@@ -62,6 +63,18 @@ class QuarantinedItemFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"bad-{n}")
     raw = '{"id": "bad", "productValuation": "пять"}'
     error = "productValuation: not an int"
+
+
+class AnswerDiscrepancyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnswerDiscrepancy
+
+    connection = factory.SubFactory(ConnectionFactory)
+    seller = factory.SelfAttribute("connection.seller")
+    kind = AnswerDiscrepancy.Kind.MISSING_ON_MARKETPLACE
+    key = factory.Sequence(lambda n: f"message:{n}")
+    item_id = factory.Sequence(lambda n: f"feedback-{n}")
+    our_text = "Спасибо за отзыв! Рады, что товар понравился."
 
 
 def sandbox_connection(shop, *, marketplace=Marketplace.WILDBERRIES, seller=None, **fields) -> Connection:

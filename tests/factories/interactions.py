@@ -32,6 +32,7 @@ __all__ = [
     "InteractionLinkFactory",
     "MessageFactory",
     "OutgoingMessageFactory",
+    "PublishedAnswerFactory",
     "ReplyTemplateFactory",
     "ResponseCycleFactory",
     "SLARuleFactory",
@@ -95,6 +96,16 @@ class OutgoingMessageFactory(MessageFactory):
     external_id = None
     delivery_state = DeliveryState.PENDING
     idempotency_key = factory.LazyFunction(Message.new_idempotency_key)
+
+
+class PublishedAnswerFactory(OutgoingMessageFactory):
+    """Our answer to a review, delivered and shown on the marketplace."""
+
+    external_id = factory.Sequence(lambda n: f"answer-{n}")
+    delivery_state = DeliveryState.SENT
+    sent_at = factory.LazyFunction(timezone.now)
+    marketplace_state = "published"
+    marketplace_state_at = factory.LazyFunction(timezone.now)
 
 
 class InteractionEventFactory(factory.django.DjangoModelFactory):

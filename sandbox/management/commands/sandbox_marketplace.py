@@ -25,6 +25,18 @@ class Command(BaseCommand):
             help="every N seconds add a few buyer items to every shop seen so far (0 = off)",
         )
         parser.add_argument("--no-rate-limits", action="store_true", help="switch the token buckets off")
+        parser.add_argument(
+            "--moderation-share", type=float, default=0.3, help="share of answers that go through moderation (0-1)"
+        )
+        parser.add_argument(
+            "--moderation-seconds", type=float, default=60, help="how long an answer stays in moderation"
+        )
+        parser.add_argument(
+            "--rejection-share",
+            type=float,
+            default=0.05,
+            help="share of answers moderation rejects (≤ the share above)",
+        )
 
     def handle(self, *args, **options) -> None:
         server = SandboxServer(
@@ -34,6 +46,11 @@ class Command(BaseCommand):
             secret=settings.SANDBOX_SECRET,
             traffic_interval=options["traffic_interval"] or None,
             latency_ms=options["latency_ms"],
+            moderation={
+                "share": options["moderation_share"],
+                "seconds": options["moderation_seconds"],
+                "rejected": options["rejection_share"],
+            },
         )
         if options["no_rate_limits"]:
             server.state.configure(rate_limits=False)
@@ -41,7 +58,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: server.state.stop_event.set())
         self.stdout.write(
             f"Sandbox marketplace on {server.url} (seed {options['seed']}, latency {options['latency_ms']} ms, "
-            f"traffic every {options['traffic_interval'] or '-'} s). Ctrl-C to stop."
+            f"traffic every {options['traffic_interval'] or '-'} s, {options['moderation_share']:.0%} of answers "
+            f"moderated for {options['moderation_seconds']:g} s, {options['rejection_share']:.0%} rejected). "
+            "Ctrl-C to stop."
         )
         server.serve_forever()
         self.stdout.write("Sandbox marketplace stopped.")
