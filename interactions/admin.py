@@ -120,11 +120,34 @@ class InteractionAdmin(ReadOnlyAdmin):
                 )
             },
         ),
-        ("Анализ ИИ", {"fields": ("intent", "sentiment", "ai_summary", "ai_analyzed_at", "draft_text")}),
+        (
+            "Анализ ИИ",
+            {
+                "fields": (
+                    ("intent", "sentiment", "priority_by_seller", "intent_by_seller"),
+                    "ai_summary",
+                    ("ai_source", "ai_confidence", "ai_needs_reply", "ai_analyzed_at"),
+                    "draft_text",
+                    ("draft_source", "drafted_at"),
+                    "draft_reason",
+                )
+            },
+        ),
         ("Время", {"fields": ("created_at", "last_message_at", "last_buyer_message_at", "inserted_at", "updated_at")}),
         ("Исходные данные маркетплейса", {"fields": ("reply_context_json", "raw_json")}),
     )
-    readonly_fields = ("inserted_at", "updated_at", "reply_context_json", "raw_json")
+    readonly_fields = (
+        "inserted_at",
+        "updated_at",
+        "reply_context_json",
+        "raw_json",
+        "ai_source",
+        "ai_confidence",
+        "ai_needs_reply",
+        "draft_source",
+        "drafted_at",
+        "draft_reason",
+    )
     inlines = [MessageInline, EventInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interaction]:

@@ -113,7 +113,7 @@ def test_a_rejected_wb_answer_reopens_the_review_and_tells_the_assignee(
     agent = UserFactory(seller=owner.seller, role="agent")
     Interaction.objects.filter(pk=review.pk).update(assigned_to=agent)
 
-    reply = answer(owner_client, review, "Спасибо! Напишите нам на почту shop@example.com.")
+    reply = answer(owner_client, review, "Благодарим за подробный отзыв о посадке, это поможет другим покупателям.")
     review.refresh_from_db()
     assert review.status == Status.CLOSED and not review.needs_response
     started = timezone.now()
@@ -158,7 +158,7 @@ def test_a_wb_answer_deleted_on_the_marketplace_shows_as_deleted(wb, sandbox, mo
     feedback_id = new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=feedback_id)
-    reply = answer(owner_client, review, "Спасибо за отзыв! Будем рады видеть вас снова.")
+    reply = answer(owner_client, review, "Благодарим за оценку, приятно, что пальто село по фигуре.")
     sync(wb)
     reply.refresh_from_db()
     assert reply.marketplace_state == AnswerState.PUBLISHED
@@ -187,7 +187,11 @@ def test_wb_answers_stop_being_editable_after_the_window(wb, sandbox, moderated_
     assert reply.marketplace_editable is False
     assert review.reply_context["answer_editable"] is False
     assert detail_message(owner_client, review, reply)["marketplace_editable"] is False
-    response = owner_client.post(f"/api/interactions/{review.pk}/reply", {"text": "Исправленный ответ"}, format="json")
+    response = owner_client.post(
+        f"/api/interactions/{review.pk}/reply",
+        {"text": "Исправленный ответ: благодарим за подробный отзыв о посадке!"},
+        format="json",
+    )
     assert response.status_code == 400 and response.json()["code"] == "answer_not_editable"
 
 
@@ -196,7 +200,7 @@ def test_ozon_review_comment_in_moderation_then_published(ozon, sandbox, moderat
     review_id = moderated_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
     sync(ozon)
     review = Interaction.objects.get(connection=ozon, kind=Kind.REVIEW, external_id=review_id)
-    reply = answer(owner_client, review, "Спасибо за отзыв! Рады, что товар понравился.")
+    reply = answer(owner_client, review, "Приятно читать, что ткань оказалась мягкой, спасибо за слова о товаре.")
 
     sync(ozon)
     reply.refresh_from_db()

@@ -79,7 +79,7 @@ def test_wb_answer_deleted_and_answer_we_never_had_are_reported_then_resolved(
     ours_id, theirs_id = new_wb_feedback(moderated_shop), new_wb_feedback(moderated_shop)
     sync(wb)
     review = Interaction.objects.get(connection=wb, kind=Kind.REVIEW, external_id=ours_id)
-    reply = answer(owner_client, review, "Спасибо за отзыв! Будем рады видеть вас снова.")
+    reply = answer(owner_client, review, "Благодарим за оценку, приятно, что пальто село по фигуре.")
     sync(wb)
     # Published answers are not re-read by the sync: only the reconciliation notices what happens to them.
     sandbox.state.answer_action(moderated_shop.shop_no, kind="wb_feedback", target=ours_id, action="delete")
@@ -134,7 +134,7 @@ def test_an_ozon_answer_never_published_is_rejected_after_the_moderation_window(
     review_id = moderated_shop.add_traffic(reviews=1, marketplace="ozon")["ozon_reviews"][0]
     sync(ozon)
     review = Interaction.objects.get(connection=ozon, kind=Kind.REVIEW, external_id=review_id)
-    reply = answer(owner_client, review, "Спасибо за отзыв! Рады, что товар понравился.")
+    reply = answer(owner_client, review, "Приятно читать, что ткань оказалась мягкой, спасибо за слова о товаре.")
     sync(ozon)
     reply.refresh_from_db()
     assert reply.marketplace_state == AnswerState.IN_MODERATION  # Ozon never says it refused it
