@@ -118,8 +118,8 @@ class LeadAdmin(RussianModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     fieldsets = [
-        ("Заявка", {"fields": VISITOR_FIELDS}),
         ("Работа с заявкой", {"fields": ("status", "note", "status_changed_at", "status_changed_by")}),
+        ("Заявка", {"fields": VISITOR_FIELDS}),
         ("Откуда пришла", {"fields": SOURCE_FIELDS}),
         ("Служебное", {"fields": SERVICE_FIELDS}),
     ]
