@@ -260,7 +260,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Interactions, templates and the inbox filter share one kind enum; notifications have their own kinds.
-    "ENUM_NAME_OVERRIDES": {"InteractionKindEnum": "interactions.models.Kind"},
+    # The lead form's list of marketplaces is the same choice set as an interaction's marketplace: one enum.
+    "ENUM_NAME_OVERRIDES": {
+        "InteractionKindEnum": "interactions.models.Kind",
+        "MarketplaceEnum": "interactions.models.Marketplace",
+    },
 }
 
 # --- Observability -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from leads.services import LeadData
 
+# The same codes as an interaction's marketplace (one enum in the schema: SPECTACULAR_SETTINGS).
 MARKETPLACE_CHOICES = [("wb", "Wildberries"), ("ozon", "Ozon")]
 CONTACT_FIELDS = ("phone", "email", "telegram")
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from leads import services, spam
 from leads.api import EXPIRED
@@ -49,7 +49,7 @@ def _form_context(
     }
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing/index.html", _form_context(request))
@@ -99,12 +99,12 @@ def lead_form_post(request: HttpRequest) -> HttpResponse:
     return redirect("landing-thanks")
 
 
-@require_GET
+@require_safe
 def thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "landing/thanks.html", {"metrika_id": settings.METRIKA_COUNTER_ID})
 
 
-@require_GET
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "operator": settings.PRIVACY_OPERATOR,

@@ -126,3 +126,8 @@ def test_the_privacy_policy_names_consent_purpose_and_retention(client, settings
 
 def test_the_form_lives_where_the_landing_links_it(client):
     assert client.get("/lead").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/", "/thanks", "/privacy"])
+def test_pages_answer_head_for_monitors_and_crawlers(client, path):
+    assert client.head(path).status_code == 200
