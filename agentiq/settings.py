@@ -213,6 +213,12 @@ THROTTLE_RATE_ANON = env.str("THROTTLE_RATE_ANON", default="60/min")
 THROTTLE_RATE_AUTH = env.str("THROTTLE_RATE_AUTH", default="20/min")
 # A regenerated draft is an LLM call the shop pays for: per user.
 THROTTLE_RATE_AI_DRAFT = env.str("THROTTLE_RATE_AI_DRAFT", default="30/min")
+# The landing's lead form, per client IP (both the API and the plain form post count against them).
+THROTTLE_RATE_LEADS_MINUTE = env.str("THROTTLE_RATE_LEADS_MINUTE", default="5/min")
+THROTTLE_RATE_LEADS_DAY = env.str("THROTTLE_RATE_LEADS_DAY", default="50/day")
+# How many proxies put their address in X-Forwarded-For (1 behind deploy/nginx). Unset: DRF reads the whole
+# header, which a client can forge to dodge the per-IP throttles.
+NUM_PROXIES = env.int("NUM_PROXIES", default=None)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -234,7 +240,10 @@ REST_FRAMEWORK = {
         "anon": THROTTLE_RATE_ANON,
         "auth": THROTTLE_RATE_AUTH,
         "ai_draft": THROTTLE_RATE_AI_DRAFT,
+        "leads_minute": THROTTLE_RATE_LEADS_MINUTE,
+        "leads_day": THROTTLE_RATE_LEADS_DAY,
     },
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -255,8 +264,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Interactions, templates and the inbox filter share one kind enum; notifications have their own kinds.
+    # The lead form's list of marketplaces is the same choice set as an interaction's marketplace: one enum.
     "ENUM_NAME_OVERRIDES": {
         "InteractionKindEnum": "interactions.models.Kind",
+        "MarketplaceEnum": "interactions.models.Marketplace",
         "AIAnswerEnum": ["llm", "offline"],  # who wrote a draft, who answers the shop: the model or offline
         "GuardrailStatusEnum": ["ok", "warn", "block"],
     },
@@ -360,6 +371,23 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AgentIQ <noreply@agentiq.local>")
 # Where users open the product; links in e-mails start with it (no trailing slash needed).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Landing and leads (docs/landing.md) -------------------------------------------------------
+# A new lead is e-mailed here (not a merged repeat); empty: no e-mail, staff read the admin.
+SALES_EMAIL = env.str("SALES_EMAIL", default="")
+# Yandex Metrika counter number; empty: the landing loads no counter at all.
+METRIKA_COUNTER_ID = env.str("METRIKA_COUNTER_ID", default="")
+if METRIKA_COUNTER_ID and not METRIKA_COUNTER_ID.isdigit():
+    raise ImproperlyConfigured("METRIKA_COUNTER_ID must be the counter's number (digits only).")
+# A form sent sooner than this after the page was served is a bot's: it sees a success and nothing is stored.
+LEAD_MIN_FILL_SECONDS = env.float("LEAD_MIN_FILL_SECONDS", default=2.0)
+# A page older than this must be reloaded before its form is accepted (its signed timestamp has expired).
+LEAD_FORM_MAX_AGE_SECONDS = 24 * 3600
+# Leads are deleted this many days after the visitor's last request (the privacy policy promises it).
+LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=365)
+# Who processes the visitors' personal data and where they write to withdraw consent (the privacy policy).
+PRIVACY_OPERATOR = env.str("PRIVACY_OPERATOR", default="AgentIQ")
+PRIVACY_EMAIL = env.str("PRIVACY_EMAIL", default="privacy@agentiq.local")
 
 # --- i18n, time, static --------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

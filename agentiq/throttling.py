@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +87,14 @@ class ScopedThrottle(_WindowCounter, ScopedRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+
+class IpThrottle(_WindowCounter, SimpleRateThrottle):
+    """Per client IP, signed in or not, at the rate of the subclass's `scope`. `ident` may be overridden
+    (the lead form keys its counts by a hash of the IP, so not even the cache holds the address)."""
+
+    def ident(self, request: Any) -> str:
+        return self.get_ident(request)
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.ident(request)}

@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 handler404 = "agentiq.errors.json_404"
 handler500 = "agentiq.errors.json_500"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="landing/index.html"), name="landing"),
+    path("", include("leads.page_urls")),
     path("admin/", admin.site.urls),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
@@ -17,4 +16,5 @@ urlpatterns = [
     path("api/", include("integrations.urls")),
     path("api/", include("notifications.urls")),
     path("api/", include("ai.urls")),
+    path("api/", include("leads.urls")),
 ]

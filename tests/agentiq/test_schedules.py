@@ -24,6 +24,7 @@ EXPECTED = {
     "agentiq: check_sla_escalation": ("interactions.tasks.check_sla_escalation", 300, "default"),
     "agentiq: auto_close_inactive_chats": ("interactions.tasks.auto_close_inactive_chats", 86400, "default"),
     "agentiq: send_notification_emails": ("notifications.tasks.send_notification_emails", 60, "default"),
+    "agentiq: prune_leads": ("leads.tasks.prune_leads", 86400, "default"),
 }
 
 

@@ -7,5 +7,6 @@ from tests.factories.ai import *  # noqa: F403
 from tests.factories.guardrails import *  # noqa: F403
 from tests.factories.integrations import *  # noqa: F403
 from tests.factories.interactions import *  # noqa: F403
+from tests.factories.leads import *  # noqa: F403
 from tests.factories.notifications import *  # noqa: F403
 from tests.factories.sellers import *  # noqa: F403
