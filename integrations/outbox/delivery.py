@@ -30,6 +30,10 @@ FINAL_GAVE_UP = "Не удалось отправить ответ: маркет
 FINAL_UNCONFIRMED = (
     "Не удалось подтвердить, что ответ дошёл: маркетплейс не отвечает. Проверьте ответ в кабинете маркетплейса."
 )
+FINAL_UNCONFIRMED_MODERATION = (
+    "Не удалось подтвердить, что ответ дошёл: Ozon не показывает ответы, пока они на модерации. Повторно не "
+    "отправляем, чтобы не задвоить ответ; проверьте его в кабинете Ozon."
+)
 LOOKBACK = timedelta(minutes=1)
 
 
@@ -57,7 +61,7 @@ def _retry_at(*, attempt: int, now: datetime, at_least: float = 0.0) -> datetime
 def deliver_reply(*, message_id: int) -> str:
     """Claim one pending reply and deliver it. Safe to call twice or concurrently: one claim wins."""
     from integrations.errors import AuthFailed, PermanentError, RateLimited, TransientError
-    from integrations.outbox.outbound import find_sent_reply, send_reply
+    from integrations.outbox.outbound import find_sent_reply, lookup_sees_moderated, send_reply
     from interactions.services import reply_claim, reply_mark_failed, reply_mark_sent
     from interactions.services.reply_checks import blocked_reason, reply_send_check
 
@@ -101,6 +105,12 @@ def deliver_reply(*, message_id: int) -> str:
                 )
                 logger.info("reply %s was already on the marketplace; not sent again", message.pk)
                 return Outcome.FOUND
+            if not lookup_sees_moderated(connection, kind=interaction.kind):
+                # Not found may mean «in moderation»: sending again could post it twice. At most once wins;
+                # the daily reconciliation finds it if it does appear.
+                reply_mark_failed(message_id=message.pk, error=FINAL_UNCONFIRMED_MODERATION, retry_at=None)
+                logger.info("reply %s may be in Ozon's moderation; not sent again", message.pk)
+                return Outcome.FAILED
         if verdict.blocked:
             sent = None
         else:

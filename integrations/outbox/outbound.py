@@ -92,6 +92,12 @@ def find_sent_reply(
     )
 
 
+def lookup_sees_moderated(connection: Any, *, kind: str) -> bool:
+    """Does `find_sent_reply` see an answer the marketplace is still moderating? Ozon lists review comments and
+    question answers only once published, so a reply of ours in moderation there looks like one never sent."""
+    return not (connection.marketplace == "ozon" and kind in (REVIEW, QUESTION))
+
+
 def _same_text_key(text: str) -> str:
     return _SPACES.sub(" ", text or "").strip().casefold()
 

@@ -234,3 +234,23 @@ def test_send_pending_replies_sweeps_the_outbox(synced, sandbox_shop, owner):
     assert swept == 2
     assert all(Message.objects.get(pk=m.pk).delivery_state == DeliveryState.SENT for m in messages)
     assert [r["count"] for r in replies_in_truth(sandbox_shop.truth())] == [1, 1]
+
+
+def test_an_ozon_answer_that_may_be_in_moderation_is_never_sent_twice(
+    synced, sandbox, sandbox_shop, owner, fast_retries
+):
+    # Ozon lists answers only once published: after a timeout, «not found» may mean «in moderation».
+    _, ozon = synced
+    sandbox.state.configure_moderation(share=1.0, rejected=0.0, seconds=3600)
+    review = unanswered(ozon, Kind.REVIEW)
+    message = queue_reply(interaction=review, user=owner, text="Благодарим за подробный отзыв, это очень ценно.")
+    sandbox.state.set_faults(rate=1.0, kinds=["timeout_after_write"], timeout_s=1.0, paths=SEND_PATHS, seed=1)
+    assert deliver_reply(message_id=message.pk) == "retry"
+    sandbox.state.clear_faults()
+
+    assert deliver_reply(message_id=message.pk) == "failed"
+
+    message.refresh_from_db()
+    assert message.delivery_state == DeliveryState.FAILED
+    assert message.last_error == delivery.FINAL_UNCONFIRMED_MODERATION
+    assert [r["count"] for r in replies_in_truth(sandbox_shop.truth()) if r["text"] == message.text] == [1]
