@@ -69,6 +69,68 @@ def price_table(value: Any) -> None:
                 )
 
 
+# What in a buyer's message means a person must answer (docs/auto-replies.md): guardrails' «words» patterns
+# (a stem with any ending, «=form», «prefix*»), per reason. Staff edit them in the admin.
+AUTO_REPLY_STOP_REASONS = ("health", "counterfeit", "threat_insult")
+DEFAULT_AUTO_REPLY_STOP_WORDS: dict[str, list[str]] = {
+    "health": [
+        "аллерг",
+        "аллергическ*",
+        "сып",
+        "=ожог|=ожога|=ожоги|обжег*|обжог*",
+        "травм",
+        "отрав*",
+        "=зуд|=зудит|=чешется",
+        "=покраснение|=покраснения",
+        "=кровь|=крови|=кровью",
+        "=током",
+        "=задыхаться|задохн*",
+        "=астма|=астмы",
+        "=врач|=врачу|=врача|=скорую|=больницу|=больнице",
+        "вред здоров*",
+    ],
+    "counterfeit": [
+        "поддел*",
+        "контрафакт",
+        "=фейк|=фейковый|=фейковая",
+        "=не оригинал|=оригинальный|=оригинальная",
+        "=неоригинал|неоригинальн*",
+        "=копия|=копию|=реплика|=реплику",
+        "=паль|=паленый|=паленая|=паленое",
+        "=фальсификат",
+    ],
+    "threat_insult": [
+        "=суд|=суда|=суде|=судом|=засужу|=судиться",
+        "прокуратур",
+        "роспотребнадзор",
+        "=юрист|=юристу|=юриста|=адвокат|=адвокату|=адвоката",
+        "=полицию|=полиции",
+        "=дурак|=дура|=дураки|идиот*|дебил*|урод*|мошенник|ублюд*|сволоч*|=твари|=тварь",
+        "=козлы|=козел|=обманщики|=ворюги|=кидалы|=лохотрон|=разводилово",
+        "=сука|=суки|=суку|бля*|хуй*|хуе*|пизд*|ебан*|=ебать|мудак*|мудач*|говн*",
+    ],
+}
+
+
+def stop_words_table(value: Any) -> None:
+    """{reason: [words pattern, …]} for the reasons AUTO_REPLY_STOP_REASONS."""
+    from guardrails.models import PatternKind, pattern_problem
+
+    unknown = sorted(set(value) - set(AUTO_REPLY_STOP_REASONS))
+    if unknown:
+        raise ValidationError(
+            f"Неизвестные причины: {', '.join(unknown)}; можно: {', '.join(AUTO_REPLY_STOP_REASONS)}.",
+            code="bad_reason",
+        )
+    for reason, patterns in value.items():
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise ValidationError(f"«{reason}»: список шаблонов-строк.", code="bad_patterns")
+        for pattern in patterns:
+            problem = pattern_problem(PatternKind.WORDS, pattern)
+            if problem:
+                raise ValidationError(f"«{reason}», шаблон «{pattern}»: {problem}", code="bad_pattern")
+
+
 REGISTRY: dict[str, RuntimeSettingSpec] = {
     spec.key: spec
     for spec in (
@@ -125,6 +187,41 @@ REGISTRY: dict[str, RuntimeSettingSpec] = {
             "Похожесть ответа на недавний ответ магазина (0–100, rapidfuzz), с которой ответ на отзыв или вопрос "
             "задерживается как повтор.",
             in_range(50, 100),
+        ),
+        RuntimeSettingSpec(
+            "auto_replies_enabled",
+            bool,
+            True,
+            "Автоответы во всём сервисе. Выключите, чтобы сразу остановить автоответы всех магазинов.",
+        ),
+        RuntimeSettingSpec(
+            "auto_reply_min_confidence",
+            float,
+            0.7,
+            "Уверенность анализа (0–1), ниже которой обращение не отвечается автоматически.",
+            in_range(0, 1),
+        ),
+        RuntimeSettingSpec(
+            "auto_reply_batch_complaints",
+            int,
+            10,
+            "Больше скольких жалоб на товар за окно (auto_reply_batch_days) — партия с проблемой: без автоответов.",
+            in_range(1, 10000),
+        ),
+        RuntimeSettingSpec(
+            "auto_reply_batch_days",
+            int,
+            7,
+            "За сколько дней считать жалобы на товар для auto_reply_batch_complaints.",
+            in_range(1, 90),
+        ),
+        RuntimeSettingSpec(
+            "auto_reply_stop_words",
+            dict,
+            DEFAULT_AUTO_REPLY_STOP_WORDS,
+            "Слова в сообщении покупателя, при которых отвечает только человек: {health, counterfeit, "
+            "threat_insult: [шаблоны слов, как в проверке ответов]}.",
+            stop_words_table,
         ),
     )
 }

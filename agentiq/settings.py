@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "notifications",
     "guardrails",
     "ai",
+    "autoreplies",
     "leads",
     "sandbox",  # the demo and test double; only its management command is used
 ]
@@ -270,6 +271,10 @@ SPECTACULAR_SETTINGS = {
         "MarketplaceEnum": "interactions.models.Marketplace",
         "AIAnswerEnum": ["llm", "offline"],  # who wrote a draft, who answers the shop: the model or offline
         "GuardrailStatusEnum": ["ok", "warn", "block"],
+        # An auto-reply rule's action and its reply's source; a rule's intents are the inbox's intents.
+        "AutoReplyActionEnum": "autoreplies.models.Action",
+        "AutoReplySourceEnum": "autoreplies.models.ReplySource",
+        "IntentEnum": "interactions.models.Intent",
     },
 }
 

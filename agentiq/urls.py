@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/", include("integrations.urls")),
     path("api/", include("notifications.urls")),
     path("api/", include("ai.urls")),
+    path("api/", include("autoreplies.urls")),
     path("api/", include("leads.urls")),
 ]

@@ -38,6 +38,7 @@ from interactions.services import AnalysisResult, DraftResult, analyses_apply, d
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+AUTO_REPLY_TASK = "autoreplies.tasks.auto_reply_interactions"
 WRITE_EVERY = 50
 
 
@@ -213,6 +214,20 @@ def _write_locked(done: list[_Job], *, outcome: Outcome) -> None:
     ]
     outcome.drafted += drafts_apply(written)
     outcome.llm_drafts += sum(1 for d in written if d.source == DraftSource.LLM)
+    if written:
+        drafted = [d.interaction_id for d in written]
+        transaction.on_commit(lambda: _queue_auto_replies(drafted))
+
+
+def _queue_auto_replies(ids: list[int]) -> None:
+    """After the drafts commit: the shop's auto-reply rules decide (autoreplies.tasks). By name, on commit: the
+    pool's threads stay free of database work, and a broker hiccup never fails the AI step."""
+    from agentiq.celery import app as celery_app
+
+    try:
+        celery_app.send_task(AUTO_REPLY_TASK, args=[ids])
+    except Exception:
+        logger.warning("could not queue auto-replies for %s interactions", len(ids), exc_info=True)
 
 
 def _llm_analysis(context: AIContext, *, ledger: BatchLedger, input_hash: str) -> AnalysisResult:

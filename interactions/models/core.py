@@ -507,6 +507,10 @@ class InteractionEvent(models.Model):
         LINK_CONFIRMED = "link_confirmed", "связь подтверждена"
         LINK_REJECTED = "link_rejected", "связь отклонена"
         CUSTOMER_UNLINKED = "customer_unlinked", "отвязано от покупателя по имени"
+        AUTO_REPLIED = "auto_replied", "отправлен автоответ"
+        AUTO_REPLY_QUEUED = "auto_reply_queued", "автоответ ждёт одобрения"
+        AUTO_REPLY_SKIPPED = "auto_reply_skipped", "автоответ не отправлен"
+        AUTO_REPLY_REJECTED = "auto_reply_rejected", "автоответ отклонён"
 
     interaction = models.ForeignKey(
         Interaction, on_delete=models.CASCADE, related_name="events", verbose_name="обращение"

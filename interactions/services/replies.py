@@ -131,11 +131,19 @@ def queue_reply(
     text: str,
     confirm_warnings: bool = False,
     confirm_repeat: bool = False,
+    author: str = Author.SELLER,
+    event_data: dict[str, Any] | None = None,
 ) -> Message:
     """Queue the seller's reply; when the item is already answered on the marketplace, queue an edit of it.
 
     The guardrails and the repeated-answer guard run first (reply_checks.reply_guard): a block, an unconfirmed
-    warning or an unconfirmed repeat is refused before anything is written."""
+    warning or an unconfirmed repeat is refused before anything is written. An auto-reply comes with
+    `author=Author.AUTO_REPLY` and no user; its wait ends as an auto-reply (`ResponseCycle.is_auto_reply`), and
+    `event_data` (the rule that sent it) goes into the `reply_queued` event."""
+    if author not in (Author.SELLER, Author.AUTO_REPLY):
+        raise ValueError(f"queue_reply: a reply's author is the seller or an auto-reply, not {author!r}")
+    if author == Author.SELLER and user is None:
+        raise ValueError("queue_reply: a seller's reply needs its user")
     cleaned = reply_validate(interaction=interaction, text=text)
     guardrail = reply_guard(
         interaction=interaction, text=cleaned, confirm_warnings=confirm_warnings, confirm_repeat=confirm_repeat
@@ -161,7 +169,7 @@ def queue_reply(
             interaction=locked,
             seller_id=locked.seller_id,
             direction=Direction.OUT,
-            author=Author.SELLER,
+            author=author,
             author_user=user,
             text=cleaned,
             delivery_state=DeliveryState.PENDING,
@@ -172,11 +180,18 @@ def queue_reply(
         )
         locked.first_responded_at = locked.first_responded_at or now
         if locked.needs_response:
-            cycle = cycle_build(locked, ended_at=now, outcome=CycleOutcome.RESPONDED, responder_id=user.pk)
+            cycle = cycle_build(
+                locked,
+                ended_at=now,
+                outcome=CycleOutcome.RESPONDED,
+                responder_id=getattr(user, "pk", None),
+                is_auto_reply=author == Author.AUTO_REPLY,
+            )
             if cycle is not None:
                 cycle.save()
         locked.needs_response = False
-        locked.is_read = True
+        if author == Author.SELLER:  # an auto-reply leaves it unread: a person has not seen it yet
+            locked.is_read = True
         locked.last_message_at = now
         # The draft became the reply; the AI writes the next one when the buyer writes again.
         locked.draft_text = ""
@@ -201,7 +216,9 @@ def queue_reply(
                 "updated_at",
             ]
         )
-        queued: dict[str, Any] = {"message_id": message.pk}
+        queued: dict[str, Any] = {**(event_data or {}), "message_id": message.pk}
+        if author == Author.AUTO_REPLY:
+            queued["author"] = author
         if edit_of is not None:
             queued["edit_of"] = edit_of.pk
         event_record(interaction=locked, kind=InteractionEvent.Kind.REPLY_QUEUED, actor=user, data=queued)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agentiq.models import RuntimeSetting
-from agentiq.runtime import REGISTRY, runtime_get
+from agentiq.runtime import DEFAULT_AUTO_REPLY_STOP_WORDS, REGISTRY, runtime_get
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,11 @@ def test_registry_has_the_seed_keys_with_defaults():
             "deepseek-chat": {"input_per_mtok": 0.27, "output_per_mtok": 1.10, "cached_input_per_mtok": 0.07}
         },
         "reply_repeat_threshold": 90,
+        "auto_replies_enabled": True,
+        "auto_reply_min_confidence": 0.7,
+        "auto_reply_batch_complaints": 10,
+        "auto_reply_batch_days": 7,
+        "auto_reply_stop_words": DEFAULT_AUTO_REPLY_STOP_WORDS,
     }
     for spec in REGISTRY.values():
         assert spec.description

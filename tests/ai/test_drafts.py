@@ -74,7 +74,9 @@ def test_without_a_key_every_item_needing_a_reply_gets_a_template_draft_that_pas
         assert item.draft_for_hash == item.ai_input_hash
         assert item.draft_text.endswith("Команда «Лето»")
         assert check_reply(item.draft_text, kind="review", intent=item.intent).status == "ok", item.draft_text
-    assert "жаль" in Interaction.objects.get(external_id="r1").draft_text.lower()
+    # Empathy for the unhappy buyer, in whichever of the template's variants its id picks.
+    unhappy = Interaction.objects.get(external_id="r1").draft_text.lower()
+    assert "жаль" in unhappy or "огорчение" in unhappy, unhappy
     # Nothing new: the sweep writes nothing again.
     assert services.analyze_pending().drafted == 0
 

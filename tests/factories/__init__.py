@@ -4,6 +4,7 @@ Each app's factories live in their own module here; this package re-exports them
 """
 
 from tests.factories.ai import *  # noqa: F403
+from tests.factories.autoreplies import *  # noqa: F403
 from tests.factories.guardrails import *  # noqa: F403
 from tests.factories.integrations import *  # noqa: F403
 from tests.factories.interactions import *  # noqa: F403
