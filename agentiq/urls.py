@@ -12,7 +12,8 @@ urlpatterns = [
     path("", include("leads.page_urls")),
     path("admin/", admin.site.urls),
     # The seller app (React, client-side routing): one shell for every path under /app/.
-    path("app", RedirectView.as_view(url="/app/", permanent=True)),
+    # React Router writes the inbox as /app?kind=… (no slash): a reload keeps the filters.
+    path("app", RedirectView.as_view(url="/app/", permanent=True, query_string=True)),
     re_path(r"^app/(?P<path>.*)$", app_shell, name="app"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

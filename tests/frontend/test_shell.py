@@ -60,3 +60,9 @@ def test_hashed_assets_are_cached_forever_and_the_rest_briefly(settings):
     landing = middleware(RequestFactory().get("/static/landing/landing.css"))
     assert landing.status_code == 200
     assert "immutable" not in landing["Cache-Control"]
+
+
+def test_the_inbox_without_slash_keeps_its_filters(client):
+    response = client.get("/app?kind=review&rating=1-2")
+    assert response.status_code == 301
+    assert response["Location"] == "/app/?kind=review&rating=1-2"

@@ -36,14 +36,6 @@ function defaultMessage(status: number): string {
   return "Не удалось выполнить запрос.";
 }
 
-type Handler = (() => void) | null;
-let sessionExpired: Handler = null;
-
-/** Called once the refresh token is refused too (the app sends the user to sign in, then back). */
-export function onSessionExpired(handler: Handler): void {
-  sessionExpired = handler;
-}
-
 const AUTH_FREE = ["/api/auth/token", "/api/auth/refresh", "/api/auth/register"];
 
 /** fetch with the bearer token; a 401 renews the access token once and repeats the request. */
@@ -59,8 +51,8 @@ export async function authFetch(input: Request): Promise<Response> {
   }
   const renewed = await refreshAccess();
   if (!renewed) {
-    clearTokens();
-    sessionExpired?.();
+    // The refresh token is refused too: RequireAuth sends the user to sign in, then back to this screen.
+    if (getTokens()?.refresh === tokens.refresh) clearTokens("expired");
     return response;
   }
   retry.headers.set("Authorization", `Bearer ${getTokens()!.access}`);

@@ -1,7 +1,6 @@
-import { useEffect, useRef } from "react";
-import { Navigate, Outlet, useLocation, useNavigate } from "react-router";
-import { onSessionExpired } from "../api/client";
+import { Navigate, Outlet, useLocation } from "react-router";
 import { useAuth } from "./AuthContext";
+import { sessionExpired } from "./session";
 
 /** Where the user was, as a `next` the sign-in screen returns to. */
 export function loginPath(location: { pathname: string; search: string }, reason?: "expired"): string {
@@ -22,17 +21,6 @@ export function safeNext(next: string | null): string {
 export function RequireAuth() {
   const { signedIn } = useAuth();
   const location = useLocation();
-  const navigate = useNavigate();
-
-  const here = useRef(location);
-  here.current = location;
-
-  useEffect(() => {
-    // The refresh token was refused too: sign in again, then come back to this screen.
-    onSessionExpired(() => navigate(loginPath(here.current, "expired"), { replace: true }));
-    return () => onSessionExpired(null);
-  }, [navigate]);
-
-  if (!signedIn) return <Navigate to={loginPath(location)} replace />;
+  if (!signedIn) return <Navigate to={loginPath(location, sessionExpired() ? "expired" : undefined)} replace />;
   return <Outlet />;
 }

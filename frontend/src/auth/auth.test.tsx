@@ -70,3 +70,24 @@ describe("signing in", () => {
     expect(safeNext(null)).toBe("/");
   });
 });
+
+describe("an expired session", () => {
+  it("signs in again and returns to the screen the user was on", async () => {
+    localStorage.setItem("agentiq.access", "old");
+    localStorage.setItem("agentiq.refresh", "old");
+    const expired = () => json({ detail: "Token is invalid or expired", code: "token_not_valid" }, 401);
+    fakeApi({
+      "GET /api/me": (request) => (request.headers.get("Authorization") === "Bearer new" ? ME : expired()),
+      "POST /api/auth/refresh": expired,
+      "POST /api/auth/token": () => ({ access: "new", refresh: "new-r" }),
+    });
+    renderApp(<Screens />, { path: "/settings" });
+    expect(screen.getByText("Экран приложения")).toBeInTheDocument();
+    expect(await screen.findByText(/Сессия истекла/)).toBeInTheDocument();
+    expect(screen.getByTestId("location").textContent).toBe("/login?next=%2Fsettings&reason=expired");
+    await userEvent.type(screen.getByLabelText("E-mail"), "owner@shop.test");
+    await userEvent.type(screen.getByLabelText("Пароль"), "пароль");
+    await userEvent.click(screen.getByRole("button", { name: "Войти" }));
+    await waitFor(() => expect(screen.getByTestId("location").textContent).toBe("/settings"));
+  });
+});

@@ -18,13 +18,22 @@ export function getTokens(): Tokens | null {
   return access && refresh ? { access, refresh } : null;
 }
 
+let expired = false;
+
+/** Did the session end because the refresh token was refused (not a sign-out)? The sign-in screen says so. */
+export function sessionExpired(): boolean {
+  return expired;
+}
+
 export function setTokens(tokens: Tokens): void {
+  expired = false;
   localStorage.setItem(ACCESS, tokens.access);
   localStorage.setItem(REFRESH, tokens.refresh);
   listeners.forEach((listener) => listener());
 }
 
-export function clearTokens(): void {
+export function clearTokens(reason: "signed_out" | "expired" = "signed_out"): void {
+  expired = reason === "expired";
   localStorage.removeItem(ACCESS);
   localStorage.removeItem(REFRESH);
   listeners.forEach((listener) => listener());

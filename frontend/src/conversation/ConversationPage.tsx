@@ -105,13 +105,17 @@ function Controls({ detail }: { detail: InteractionDetail }) {
   const sla = slaView(detail, now);
   return (
     <section className="card controls" aria-label="Работа с обращением">
-      <div className="sla-line">
-        <SlaBadge view={sla} />
-        {detail.sla.due_at && detail.needs_response && (
-          <span className="muted">срок {formatDateTime(detail.sla.due_at, timeZone)}</span>
-        )}
-      </div>
-      {detail.sla.rule && <p className="muted small">{detail.sla.rule.reason}</p>}
+      {detail.needs_response && detail.status !== "closed" ? (
+        <>
+          <div className="sla-line">
+            <SlaBadge view={sla} />
+            {detail.sla.due_at && <span className="muted">срок {formatDateTime(detail.sla.due_at, timeZone)}</span>}
+          </div>
+          {detail.sla.rule && <p className="muted small">{detail.sla.rule.reason}</p>}
+        </>
+      ) : (
+        <p className="muted small">Ответа не ждёт.</p>
+      )}
       <label>
         Статус
         <select value={detail.status} onChange={(e) => patch.mutate({ status: e.target.value })} disabled={patch.isPending}>

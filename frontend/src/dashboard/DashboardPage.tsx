@@ -4,6 +4,13 @@ import { api, ApiError, call } from "../api/client";
 import { keys } from "../api/queries";
 import { formatDuration, plural } from "../lib/format";
 
+const dayFormat = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+/** "2026-11-02" (a day of the shop's calendar) → "2 ноября 2026 г." */
+function formatDay(day: string): string {
+  return dayFormat.format(new Date(`${day}T00:00:00Z`));
+}
+
 /** The first figures of /api/stats (charts with a date range and drill-down are the next slice). */
 export function DashboardPage() {
   const stats = useQuery({ queryKey: keys.stats("", ""), queryFn: () => call(api.GET("/api/stats")) });
@@ -16,7 +23,7 @@ export function DashboardPage() {
   return (
     <div className="page dashboard">
       <h1>Сводка</h1>
-      <p className="muted">С {s.date_from} по {s.date_to}</p>
+      <p className="muted">{formatDay(s.date_from)} — {formatDay(s.date_to)}</p>
       <div className="tiles">
         <Link className="tile" to="/?needs_response=true">
           <span className="tile-value">{s.needs_response_count}</span>

@@ -34,6 +34,8 @@ export const FilterBar = forwardRef<HTMLInputElement, Props>(function FilterBar(
   const [q, setQ] = useState(filters.q);
   useEffect(() => setQ(filters.q), [filters.q]);
   const active = countActive(filters);
+  // On a phone the selects fold behind one button.
+  const [open, setOpen] = useState(false);
 
   return (
     <div className="filters" role="search">
@@ -54,7 +56,10 @@ export const FilterBar = forwardRef<HTMLInputElement, Props>(function FilterBar(
           onBlur={() => q !== filters.q && onChange({ ...filters, q })}
         />
       </form>
-      <div className="filter-selects">
+      <button type="button" className="filters-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Фильтры{active ? ` (${active})` : ""}
+      </button>
+      <div className={`filter-selects${open ? " filter-selects-open" : ""}`}>
         <label className="toggle">
           <input
             type="checkbox"
