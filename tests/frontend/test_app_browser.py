@@ -5,18 +5,20 @@ to var/screenshots/app/ for a person to look at."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from ai.services import analyze_pending
 from integrations.sync.engine import sync_connection
-from interactions.models import DeliveryState, Interaction, Kind, Message
+from interactions.models import DeliveryState, Interaction, Kind, Message, SLARule
 from tests.browser import CHROMIUM, NO_CHROMIUM, launch_chromium
 from tests.factories import sandbox_connection
 from tests.frontend.helpers import BUILD, NOT_BUILT
@@ -33,8 +35,28 @@ GOOD_REPLY = (
 )
 
 
+def restore_seeded_rows() -> None:
+    """Transactional tests run last and flush the database after each, the rows the migrations seeded too: the
+    guardrail lists (seeded again, idempotently) and the SLA rules (one catch-all rule is enough here)."""
+    importlib.import_module("guardrails.migrations.0002_seed_categories").seed(apps, None)
+    SLARule.objects.get_or_create(
+        seller=None,
+        marketplace="",
+        kind="",
+        priority="",
+        chat_phase="",
+        defaults={
+            "name": "Все обращения",
+            "target_minutes": 12 * 60,
+            "deadline_minutes": 48 * 60,
+            "follows_calendar": False,
+        },
+    )
+
+
 @pytest.fixture
 def shop(sandbox, sandbox_shop, owner):
+    restore_seeded_rows()
     sandbox.state.configure(rate_limits=False)
     sandbox_shop.add_traffic(reviews=6, questions=3, chats=2, chat_messages=2)
     for marketplace in ("wb", "ozon"):
