@@ -22,6 +22,7 @@ from interactions.models import DeliveryState, Interaction, Kind, Message, SLARu
 from tests.browser import CHROMIUM, NO_CHROMIUM, launch_chromium
 from tests.factories import sandbox_connection
 from tests.frontend.helpers import BUILD, NOT_BUILT
+from tests.sandbox_fixtures import _later_shop_numbers, _shop_factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
 
@@ -52,6 +53,12 @@ def restore_seeded_rows() -> None:
             "follows_calendar": False,
         },
     )
+
+
+@pytest.fixture
+def sandbox_shop(sandbox):
+    # Drawn from the later tests' range, so the shops every earlier test gets stay the same (tests/sandbox_fixtures.py).
+    return _shop_factory(sandbox, _later_shop_numbers)()
 
 
 @pytest.fixture
