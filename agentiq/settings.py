@@ -408,6 +408,9 @@ STAFF_TIME_ZONE = "Europe/Moscow"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files whose name changes with their content are cached forever: the seller app's Vite build
+# (static/app/assets/<name>-<hash>.js, docs/frontend.md) and the manifest storage's <name>.<12 hex>.<ext>.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/app/assets/[^/]+-[A-Za-z0-9_-]{8,}\.\w+$|\.[0-9a-f]{12}\.\w+$"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
