@@ -24,15 +24,19 @@ class SentReply:
     same_product: bool
 
 
-def _sent_public_answers(*, seller_id: int, exclude_interaction_id: int | None):
+def _sent_public_answers(
+    *, seller_id: int, exclude_interaction_id: int | None, kinds: tuple[str, ...], before: datetime | None
+):
     # message_seller_sent_idx (seller, sent_at) serves the newest first; the kind is checked per row.
     answers = Message.objects.filter(
         seller_id=seller_id,
         direction=Direction.OUT,
         delivery_state=DeliveryState.SENT,
         superseded_at__isnull=True,
-        interaction__kind__in=REPEAT_KINDS,
+        interaction__kind__in=kinds,
     )
+    if before is not None:
+        answers = answers.filter(sent_at__lt=before)
     if exclude_interaction_id is not None:
         # The answer being edited is naturally like its new text.
         answers = answers.exclude(interaction_id=exclude_interaction_id)
@@ -45,12 +49,17 @@ def recent_sent_replies(
     product_id: str = "",
     exclude_interaction_id: int | None = None,
     limit: int = RECENT_REPLIES_LIMIT,
+    kinds: tuple[str, ...] = REPEAT_KINDS,
+    before: datetime | None = None,
 ) -> list[SentReply]:
-    """The shop's newest answers to reviews and questions: those about the same product first (up to
-    SAME_PRODUCT_LIMIT), then the rest of the shop's, `limit` in all. Two bounded queries."""
+    """The shop's newest answers to reviews and questions (or to `kinds`; sent before `before`, for scoring
+    an answer against what came before it): those about the same product first (up to SAME_PRODUCT_LIMIT),
+    then the rest of the shop's, `limit` in all. Two bounded queries."""
     found: list[SentReply] = []
     seen: set[int] = set()
-    base = _sent_public_answers(seller_id=seller_id, exclude_interaction_id=exclude_interaction_id)
+    base = _sent_public_answers(
+        seller_id=seller_id, exclude_interaction_id=exclude_interaction_id, kinds=kinds, before=before
+    )
     if product_id:
         rows = base.filter(interaction__product_id=product_id).values_list("id", "text", "sent_at")
         for pk, text, sent_at in rows[: min(limit, SAME_PRODUCT_LIMIT)]:
