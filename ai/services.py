@@ -18,6 +18,7 @@ HTTP (`AI_CONCURRENCY` calls at once); the calling thread writes the results as 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from ai.llm.prompts import PROMPT_VERSION
 from ai.llm.service import llm_analyze, llm_available
 from ai.offline.analyzer import OfflineItem, analyze_offline_many, get_model
 from interactions.models import AnalysisSource, DraftSource, Interaction, Status
+from interactions.selectors.replies import REPEAT_KINDS
 from interactions.services import AnalysisResult, DraftResult, analyses_apply, drafts_apply
 
 logger = logging.getLogger(__name__)
@@ -139,6 +141,9 @@ class _Runner:
         self.ledger = BatchLedger()
         self.offline_hash = offline_version()
         self.llm_hash = llm_version()
+        # This run's drafts per (shop, product): a batch's drafts avoid each other too, not only what was sent.
+        self.drafted: dict[tuple[int, str], list[str]] = {}
+        self._drafted_lock = threading.Lock()
 
     def jobs(self, ids: Sequence[int]) -> list[_Job]:
         """Read a chunk (the calling thread: the only one touching the database) with its offline analysis."""
@@ -179,12 +184,19 @@ class _Runner:
         if self.drafts:
             context = _after(job)
             if _draft_due(context):
+                key = (context.seller_id, context.product_id)
+                with self._drafted_lock:
+                    earlier = list(reversed(self.drafted.get(key, [])))
                 job.draft = compose_draft(
                     context,
                     use_llm=self.use_llm and not job.llm_failed,
                     ledger=self.ledger,
                     why_not_llm=job.llm_failed or NOT_CONNECTED,
+                    avoid=earlier if context.kind in REPEAT_KINDS else (),
                 )
+                if context.kind in REPEAT_KINDS:
+                    with self._drafted_lock:
+                        self.drafted.setdefault(key, []).append(job.draft.text)
         return job
 
 
