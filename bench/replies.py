@@ -317,6 +317,7 @@ def held_share(seller, connection, *, drafts: int, path: str, rng: random.Random
     from ai import services
     from ai.llm.client import reset_client
     from interactions.models import Interaction, Message
+    from interactions.selectors.replies import recent_replies_cache_clear
     from interactions.services import upsert_records
     from interactions.services.reply_checks import repeat_check
 
@@ -364,6 +365,7 @@ def held_share(seller, connection, *, drafts: int, path: str, rng: random.Random
     finally:
         settings.DEEPSEEK_API_KEY = ""
         reset_client()
+        recent_replies_cache_clear()  # the guard's kept sets hold the drafts rolled back
     return figures
 
 
