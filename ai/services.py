@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from agentiq.runtime import runtime_get
 from ai.context import AIContext, contexts_for
 from ai.drafts import NOT_CONNECTED, Draft, compose_draft, guardrails_warm
 from ai.llm.errors import LLMError
@@ -144,6 +145,7 @@ class _Runner:
         # This run's drafts per (shop, product): a batch's drafts avoid each other too, not only what was sent.
         self.drafted: dict[tuple[int, str], list[str]] = {}
         self._drafted_lock = threading.Lock()
+        self.repeat_threshold = float(runtime_get("reply_repeat_threshold")) if drafts else None
 
     def jobs(self, ids: Sequence[int]) -> list[_Job]:
         """Read a chunk (the calling thread: the only one touching the database) with its offline analysis."""
@@ -193,6 +195,7 @@ class _Runner:
                     ledger=self.ledger,
                     why_not_llm=job.llm_failed or NOT_CONNECTED,
                     avoid=earlier if context.kind in REPEAT_KINDS else (),
+                    repeat_threshold=self.repeat_threshold if context.kind in REPEAT_KINDS else None,
                 )
                 if context.kind in REPEAT_KINDS:
                     with self._drafted_lock:
@@ -276,7 +279,10 @@ def regenerate_draft(*, interaction: Interaction, instruction: str | None = None
         process_interactions([interaction.pk], drafts=False)
     [context] = contexts_for([interaction.pk])
     guardrails_warm()
-    draft = compose_draft(context, use_llm=llm_available(), ledger=DirectLedger(), instruction=instruction)
+    threshold = float(runtime_get("reply_repeat_threshold")) if context.kind in REPEAT_KINDS else None
+    draft = compose_draft(
+        context, use_llm=llm_available(), ledger=DirectLedger(), instruction=instruction, repeat_threshold=threshold
+    )
     drafts_apply(
         [
             DraftResult(

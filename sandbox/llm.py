@@ -66,7 +66,8 @@ def answer_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
         )
         # As a model told what the shop wrote lately: it writes something else (the least like those of a few).
         avoid = [str(item) for item in data.get("recent_shop_replies") or [] if isinstance(item, str)]
-        seed = zlib.crc32(f"{text}\x1f{facts.buyer_name}".encode())
+        asked = _quoted_setting(user, "пожелание продавца к этому ответу")
+        seed = zlib.crc32("\x1f".join([text, facts.buyer_name, asked, *avoid]).encode())
         return {"text": offline_draft(facts, seed=seed, avoid=avoid)}
     return {
         "intent": found.intent,

@@ -24,7 +24,7 @@ BUYER_MESSAGES = 5
 # The guard's comparison sets are kept per process (the same shop's answers are read for every reply) and
 # brought up to date on each use by one short read of what was sent since, with an overlap for deliveries that
 # committed late; a set is read whole again after CACHE_SECONDS (answers edited or deleted since drop out then).
-CACHE_SECONDS = 60.0
+CACHE_SECONDS = 300.0
 CACHE_OVERLAP = timedelta(seconds=120)
 CACHE_ENTRIES = 2000
 DELTA_LIMIT = 1000
