@@ -52,6 +52,13 @@ SCHEDULES: tuple[Schedule, ...] = (
         "Анализирует обращения, которые ещё не проанализированы или где покупатель написал снова.",
     ),
     Schedule(
+        "score_unscored_replies",
+        "ai.tasks.score_unscored_replies",
+        10 * 60,
+        "ai",
+        "Оценивает качество отправленных ответов, которые ещё не оценены (например, задачу потеряла очередь).",
+    ),
+    Schedule(
         "check_sla_escalation",
         "interactions.tasks.check_sla_escalation",
         5 * 60,

@@ -26,6 +26,7 @@ from interactions.models import (
     Message,
 )
 from interactions.selectors.detail import card_nm_id
+from interactions.selectors.replies import REPEAT_KINDS, recent_sent_replies_many
 from interactions.services import REPLY_LENGTH_LIMITS
 from sellers.models import Seller
 
@@ -64,6 +65,9 @@ class AIContext:
     intent_by_seller: bool = False
     draft_source: str = ""
     draft_for_hash: str = ""
+    # The shop's recent answers the repeated-answer guard will compare a draft with (reviews and questions
+    # waiting for an answer): the same product's first, newest first.
+    recent_replies: tuple[str, ...] = ()
 
     def analysis_hash(self, version: str) -> str:
         payload = f"{version}\x1f{self.kind}\x1f{self.rating}\x1f{self.text}"
@@ -110,6 +114,7 @@ def contexts_for(ids: Sequence[int]) -> list[AIContext]:
     texts = _buyer_texts([row["pk"] for row in rows])
     cards = _cards(rows)
     history = _histories(rows)
+    recent = _recent_replies(rows)
     shops = {
         shop["pk"]: shop
         for shop in Seller.objects.filter(pk__in={row["seller_id"] for row in rows}).values(
@@ -148,9 +153,21 @@ def contexts_for(ids: Sequence[int]) -> list[AIContext]:
                 intent_by_seller=row["intent_by_seller"],
                 draft_source=row["draft_source"],
                 draft_for_hash=row["draft_for_hash"],
+                recent_replies=recent.get((row["seller_id"], row["product_id"]), ())
+                if row["kind"] in REPEAT_KINDS
+                else (),
             )
         )
     return contexts
+
+
+def _recent_replies(rows: list[dict[str, Any]]) -> dict[tuple[int, str], tuple[str, ...]]:
+    """Per shop and product of the batch's reviews and questions waiting for an answer: the answers the guard
+    compares with (two queries for the batch)."""
+    wanted = {
+        (row["seller_id"], row["product_id"]) for row in rows if row["kind"] in REPEAT_KINDS and row["needs_response"]
+    }
+    return {pair: tuple(texts) for pair, texts in recent_sent_replies_many(wanted).items()}
 
 
 def _buyer_texts(ids: list[int]) -> dict[int, list[str]]:

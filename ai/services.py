@@ -18,6 +18,7 @@ HTTP (`AI_CONCURRENCY` calls at once); the calling thread writes the results as 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from agentiq.runtime import runtime_get
 from ai.context import AIContext, contexts_for
 from ai.drafts import NOT_CONNECTED, Draft, compose_draft, guardrails_warm
 from ai.llm.errors import LLMError
@@ -33,6 +35,7 @@ from ai.llm.prompts import PROMPT_VERSION
 from ai.llm.service import llm_analyze, llm_available
 from ai.offline.analyzer import OfflineItem, analyze_offline_many, get_model
 from interactions.models import AnalysisSource, DraftSource, Interaction, Status
+from interactions.selectors.replies import REPEAT_KINDS
 from interactions.services import AnalysisResult, DraftResult, analyses_apply, drafts_apply
 
 logger = logging.getLogger(__name__)
@@ -140,6 +143,10 @@ class _Runner:
         self.ledger = BatchLedger()
         self.offline_hash = offline_version()
         self.llm_hash = llm_version()
+        # This run's drafts per (shop, product): a batch's drafts avoid each other too, not only what was sent.
+        self.drafted: dict[tuple[int, str], list[str]] = {}
+        self._drafted_lock = threading.Lock()
+        self.repeat_threshold = float(runtime_get("reply_repeat_threshold")) if drafts else None
 
     def jobs(self, ids: Sequence[int]) -> list[_Job]:
         """Read a chunk (the calling thread: the only one touching the database) with its offline analysis."""
@@ -180,12 +187,20 @@ class _Runner:
         if self.drafts:
             context = _after(job)
             if _draft_due(context):
+                key = (context.seller_id, context.product_id)
+                with self._drafted_lock:
+                    earlier = list(reversed(self.drafted.get(key, [])))
                 job.draft = compose_draft(
                     context,
                     use_llm=self.use_llm and not job.llm_failed,
                     ledger=self.ledger,
                     why_not_llm=job.llm_failed or NOT_CONNECTED,
+                    avoid=earlier if context.kind in REPEAT_KINDS else (),
+                    repeat_threshold=self.repeat_threshold if context.kind in REPEAT_KINDS else None,
                 )
+                if context.kind in REPEAT_KINDS:
+                    with self._drafted_lock:
+                        self.drafted.setdefault(key, []).append(job.draft.text)
         return job
 
 
@@ -279,7 +294,10 @@ def regenerate_draft(*, interaction: Interaction, instruction: str | None = None
         process_interactions([interaction.pk], drafts=False)
     [context] = contexts_for([interaction.pk])
     guardrails_warm()
-    draft = compose_draft(context, use_llm=llm_available(), ledger=DirectLedger(), instruction=instruction)
+    threshold = float(runtime_get("reply_repeat_threshold")) if context.kind in REPEAT_KINDS else None
+    draft = compose_draft(
+        context, use_llm=llm_available(), ledger=DirectLedger(), instruction=instruction, repeat_threshold=threshold
+    )
     drafts_apply(
         [
             DraftResult(

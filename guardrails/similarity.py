@@ -9,6 +9,7 @@ length around 40–60.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process, utils
 
@@ -17,7 +18,14 @@ TOP = 3
 
 def similarity_key(text: str) -> str:
     """What is compared: lower case, ё as е, only letters and digits separated by single spaces."""
-    return " ".join(utils.default_process((text or "").replace("ё", "е").replace("Ё", "Е")).split())
+    return _key(text or "")
+
+
+# The same earlier answers are compared again and again (each reply of a shop reads its last 500): their
+# keys are kept per process, bounded.
+@lru_cache(maxsize=100_000)
+def _key(text: str) -> str:
+    return " ".join(utils.default_process(text.replace("ё", "е").replace("Ё", "Е")).split())
 
 
 def most_similar(

@@ -289,4 +289,4 @@ class InteractionLinkAdmin(ReadOnlyAdmin):
 
 
 # The SLA's pages (rules, calendars, measurements) live beside these.
-from interactions import admin_sla  # noqa: E402, F401
+from interactions import admin_quality, admin_sla  # noqa: E402, F401

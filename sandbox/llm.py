@@ -58,12 +58,17 @@ def answer_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
             sentiment=found.sentiment,
             rating=rating,
             buyer_text=text,
+            buyer_name=str(data.get("buyer_name") or ""),
             product_name=str(product.get("название", "")),
             composition=str(product.get("состав", "")),
             address_form="informal" if "на «ты»" in user else "formal",
             signature=_quoted_setting(user, "подпись в конце"),
         )
-        return {"text": offline_draft(facts, seed=zlib.crc32(text.encode()))}
+        # As a model told what the shop wrote lately: it writes something else (the least like those of a few).
+        avoid = [str(item) for item in data.get("recent_shop_replies") or [] if isinstance(item, str)]
+        asked = _quoted_setting(user, "пожелание продавца к этому ответу")
+        seed = zlib.crc32("\x1f".join([text, facts.buyer_name, asked, *avoid]).encode())
+        return {"text": offline_draft(facts, seed=seed, avoid=avoid)}
     return {
         "intent": found.intent,
         "sentiment": found.sentiment,

@@ -12,6 +12,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.test import APIClient
 
 from guardrails.rules import forget_compiled
+from interactions.selectors.replies import recent_replies_cache_clear
 from interactions.services.sla import sla_rules_changed
 from interactions.services.working_time import calendars_changed
 from tests.factories import SellerFactory, StaffUserFactory, UserFactory
@@ -39,11 +40,13 @@ def _clear_cache():
     sla_rules_changed()
     calendars_changed()
     forget_compiled()
+    recent_replies_cache_clear()
     yield
     cache.clear()
     sla_rules_changed()
     calendars_changed()
     forget_compiled()
+    recent_replies_cache_clear()
 
 
 @pytest.fixture

@@ -55,6 +55,19 @@ ANALYSIS_SCHEMA: dict[str, Any] = {
 }
 
 
+QUALITY_NOTE_MAX_CHARS = 200
+QUALITY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["relevance", "politeness", "note"],
+    "properties": {
+        "relevance": {"type": "integer", "minimum": 0, "maximum": 100},
+        "politeness": {"type": "integer", "minimum": 0, "maximum": 100},
+        "note": {"type": "string", "minLength": 1, "maxLength": QUALITY_NOTE_MAX_CHARS},
+    },
+}
+
+
 def draft_schema(max_chars: int) -> dict[str, Any]:
     return {
         "type": "object",
@@ -123,6 +136,24 @@ def analysis_checks(data: dict[str, Any]) -> list[str]:
             problems.append("поле «summary»: пустое")
         elif not CYRILLIC.search(summary):
             problems.append("поле «summary»: нужна строка на русском языке")
+    return problems
+
+
+def quality_checks(data: dict[str, Any]) -> list[str]:
+    problems = []
+    note = data.get("note")
+    if isinstance(note, str):
+        if "\n" in note or "\r" in note:
+            problems.append("поле «note»: одна строка, без переносов")
+        if not note.strip():
+            problems.append("поле «note»: пустое")
+        elif not CYRILLIC.search(note):
+            problems.append("поле «note»: нужна строка на русском языке")
+        if _PROMPT_LEAK.search(note) or "<<<" in note:
+            problems.append("поле «note»: пояснение не пересказывает инструкции")
+    for name in ("relevance", "politeness"):
+        if isinstance(data.get(name), bool):
+            problems.append(f"поле «{name}»: нужно целое число от 0 до 100")
     return problems
 
 

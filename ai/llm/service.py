@@ -22,20 +22,31 @@ from ai.llm import client as llm_client
 from ai.llm.cache import answer_get, answer_key, answer_set, single_flight
 from ai.llm.errors import LLMDisabled, LLMInvalid, LLMUnavailable
 from ai.llm.ledger import DirectLedger, Ledger
-from ai.llm.prompts import ADDRESS_FORMS, KIND_NAMES, PROMPT_VERSION, analysis_prompt, draft_prompt, repair_messages
+from ai.llm.prompts import (
+    ADDRESS_FORMS,
+    KIND_NAMES,
+    PROMPT_VERSION,
+    analysis_prompt,
+    draft_prompt,
+    quality_prompt,
+    repair_messages,
+)
 from ai.llm.schemas import (
     ANALYSIS_SCHEMA,
     DRAFT_MIN_CHARS,
+    QUALITY_SCHEMA,
     Checker,
     analysis_checks,
     check_answer,
     draft_checks,
     draft_schema,
+    quality_checks,
     schema_problems,
 )
 from ai.models import LLMCall
 
 ANALYSIS_MAX_TOKENS = 400
+QUALITY_MAX_TOKENS = 300
 DRAFT_MAX_CHARS_LIMIT = 5000  # WB's longest answer; Ozon chat is 1,000
 DRAFT_MAX_TOKENS_LIMIT = 4096
 
@@ -48,6 +59,15 @@ class LLMAnalysis:
     summary: str
     needs_reply: bool
     confidence: float
+    model: str
+    prompt_version: str
+
+
+@dataclass(frozen=True)
+class LLMQuality:
+    relevance: int
+    politeness: int
+    note: str
     model: str
     prompt_version: str
 
@@ -111,10 +131,13 @@ def llm_draft(
     address_form: str,
     max_chars: int,
     instruction: str | None = None,
+    buyer_name: str = "",
+    avoid: Sequence[str] | None = None,
     ledger: Ledger | None = None,
 ) -> LLMDraft:
     """A reply in Russian of DRAFT_MIN_CHARS..max_chars characters. `history`: one-line summaries of the
-    buyer's earlier interactions (oldest first); `address_form`: "formal" («вы») or "informal" («ты»)."""
+    buyer's earlier interactions (oldest first); `address_form`: "formal" («вы») or "informal" («ты»);
+    `avoid`: the shop's recent answers like this one, which the draft must not repeat."""
     _check_kind_and_rating(kind, rating)
     if address_form not in ADDRESS_FORMS:
         raise ValueError(f"address_form must be one of {', '.join(ADDRESS_FORMS)}")
@@ -135,6 +158,8 @@ def llm_draft(
         "address_form": address_form,
         "max_chars": max_chars,
         "instruction": instruction,
+        "buyer_name": buyer_name or "",
+        "avoid": [str(item) for item in avoid or []],
     }
     data = _structured_call(
         seller_id=seller_id,
@@ -148,6 +173,47 @@ def llm_draft(
         ledger=ledger,
     )
     return LLMDraft(text=data["text"].strip(), model=settings.AI_MODEL, prompt_version=PROMPT_VERSION)
+
+
+def llm_quality(
+    *,
+    seller_id: int | None,
+    kind: str,
+    rating: int | None,
+    text: str,
+    reply: str,
+    product_name: str = "",
+    measured: Sequence[str] = (),
+    ledger: Ledger | None = None,
+) -> LLMQuality:
+    """How well `reply` answers the buyer's `text`: relevance and politeness (0–100) and a Russian note.
+    `measured`: what the code measured (the guardrail verdict, similarity, response time), one line each."""
+    _check_kind_and_rating(kind, rating)
+    inputs = {
+        "kind": kind,
+        "rating": rating,
+        "text": text or "",
+        "reply": reply or "",
+        "product_name": product_name or "",
+        "measured": [str(line) for line in measured],
+    }
+    data = _structured_call(
+        seller_id=seller_id,
+        purpose=LLMCall.Purpose.QUALITY,
+        inputs=inputs,
+        build=lambda: quality_prompt(**inputs).messages,
+        schema=QUALITY_SCHEMA,
+        checks=quality_checks,
+        max_tokens=QUALITY_MAX_TOKENS,
+        ledger=ledger,
+    )
+    return LLMQuality(
+        relevance=int(data["relevance"]),
+        politeness=int(data["politeness"]),
+        note=data["note"].strip(),
+        model=settings.AI_MODEL,
+        prompt_version=PROMPT_VERSION,
+    )
 
 
 def llm_available() -> bool:

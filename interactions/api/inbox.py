@@ -108,6 +108,17 @@ class InteractionListApi(APIView):
             help_text="ожидание закончилось ответом этого сотрудника (id или «me»); «none» — ответ без сотрудника",
         )
         auto_reply = _wait_flag("true — ответил автоответ; false — любое ожидание, на которое не ответил автоответ")
+        # The quality report's drill-down: conditions on one and the same scored reply of the interaction.
+        reply_from = DayInWindowField(
+            required=False, help_text="есть оценённый ответ, отправленный с этого дня (по времени магазина)"
+        )
+        reply_to = DayInWindowField(required=False, help_text="… отправленный по этот день включительно")
+        reply_by = RespondedByField(
+            required=False,
+            help_text="… этого сотрудника (id или «me»); «none» — ответ без сотрудника (кабинет, автоответ)",
+        )
+        quality_min = serializers.IntegerField(required=False, min_value=0, max_value=100, help_text="… с оценкой от")
+        quality_max = serializers.IntegerField(required=False, min_value=0, max_value=100, help_text="… с оценкой до")
         ordering = serializers.ChoiceField(choices=list(selectors.ORDERINGS), default="default")
         cursor = serializers.CharField(required=False, max_length=2000)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
@@ -130,6 +141,12 @@ class InteractionListApi(APIView):
             start, end = attrs.get("wait_from"), attrs.get("wait_to")
             if start is not None and end is not None and start > end:
                 raise serializers.ValidationError({"to": ["Конец периода раньше начала."]})
+            start, end = attrs.get("reply_from"), attrs.get("reply_to")
+            if start is not None and end is not None and start > end:
+                raise serializers.ValidationError({"reply_to": ["Конец периода раньше начала."]})
+            low, high = attrs.get("quality_min"), attrs.get("quality_max")
+            if low is not None and high is not None and low > high:
+                raise serializers.ValidationError({"quality_max": ["Должно быть не меньше quality_min."]})
             return attrs
 
     # `from`/`to` are Python keywords, so they are declared under their wire names here, after the class.

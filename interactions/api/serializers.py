@@ -87,6 +87,18 @@ class InteractionListOutput(serializers.Serializer):
         return list_row_output(instance)
 
 
+class ReplyQualityOutput(serializers.Serializer):
+    score = serializers.IntegerField(help_text="0–100")
+    relevance = serializers.IntegerField(help_text="answers what the buyer said, specifically (0–100)")
+    politeness = serializers.IntegerField()
+    compliance = serializers.IntegerField(help_text="the reply check: 100 ok, warnings less, a block 0")
+    personal = serializers.IntegerField(help_text="not like the shop's other replies (0–100)")
+    timeliness = serializers.IntegerField(allow_null=True, help_text="against the SLA; null when no deadline ran")
+    note = serializers.CharField(help_text="a short note in Russian")
+    source = serializers.CharField(help_text="llm or rules")
+    scored_at = serializers.DateTimeField()
+
+
 class MessageOutput(serializers.Serializer):
     id = serializers.IntegerField()
     direction = serializers.CharField()
@@ -114,6 +126,7 @@ class MessageOutput(serializers.Serializer):
     marketplace_editable = serializers.BooleanField(
         allow_null=True, help_text="Wildberries: may the answer still be edited (once, within 60 days)"
     )
+    quality = ReplyQualityOutput(allow_null=True, help_text="our sent reply's quality score; null until scored")
 
 
 class EventOutput(serializers.Serializer):

@@ -84,6 +84,68 @@ class SlaReportOutput(serializers.Serializer):
     by_member = SlaMemberOutput(many=True, help_text="ответы команды по сотрудникам")
 
 
+@extend_schema_serializer(component_name="StatsQualityCount")
+class QualityCountOutput(serializers.Serializer):
+    replies = serializers.IntegerField(help_text="оценённые ответы: основа средних")
+    interactions = serializers.IntegerField(
+        help_text="разные обращения за ними: столько строк вернёт /api/interactions с фильтром этой цифры"
+    )
+
+
+@extend_schema_serializer(component_name="StatsQualityComponents")
+class QualityComponentsOutput(serializers.Serializer):
+    relevance = serializers.FloatField(allow_null=True, help_text="по существу: отвечает на то, что написал покупатель")
+    politeness = serializers.FloatField(allow_null=True, help_text="вежливость")
+    compliance = serializers.FloatField(allow_null=True, help_text="без запретного (проверка ответа)")
+    personal = serializers.FloatField(allow_null=True, help_text="не шаблонный: не похож на другие ответы магазина")
+    timeliness = serializers.FloatField(
+        allow_null=True, help_text="скорость против цели SLA (среднее по ответам, где срок считался)"
+    )
+
+
+@extend_schema_serializer(component_name="StatsQualityFigures")
+class QualityFiguresOutput(serializers.Serializer):
+    filter = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="параметры /api/interactions для этого среза; к ним — figure_filters[цифра]",
+    )
+    scored = QualityCountOutput(help_text="оценённые ответы, отправленные в периоде")
+    low = QualityCountOutput(help_text="из них с оценкой ниже low_below")
+    average_score = serializers.FloatField(allow_null=True, help_text="средняя оценка, 0–100")
+    components = QualityComponentsOutput(help_text="средние частей оценки, 0–100")
+
+
+@extend_schema_serializer(component_name="StatsQualityDay")
+class QualityDayOutput(QualityFiguresOutput):
+    day = serializers.DateField()
+
+
+@extend_schema_serializer(component_name="StatsQualityMember")
+class QualityMemberOutput(QualityFiguresOutput):
+    member = SlaMemberOutput.Member(allow_null=True, help_text="кто ответил; null — ответ без сотрудника")
+
+
+@extend_schema_serializer(component_name="StatsQuality")
+class QualityReportOutput(QualityFiguresOutput):
+    @extend_schema_serializer(component_name="StatsQualityMarketplace")
+    class ByMarketplace(QualityFiguresOutput):
+        marketplace = serializers.CharField()
+
+    @extend_schema_serializer(component_name="StatsQualityKind")
+    class ByKind(QualityFiguresOutput):
+        kind = serializers.CharField()
+
+    low_below = serializers.IntegerField(help_text="оценка ниже этой — «низкая» (цифра low)")
+    figure_filters = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="цифра → её параметры /api/interactions (добавляются к filter среза)",
+    )
+    per_day = QualityDayOutput(many=True, help_text="по дням отправки (по времени магазина), только дни с оценками")
+    by_member = QualityMemberOutput(many=True, help_text="по сотрудникам, больше всего ответов первыми")
+    by_marketplace = ByMarketplace(many=True)
+    by_kind = ByKind(many=True)
+
+
 class StatsApi(APIView):
     permission_classes = [IsSellerMember]
 
@@ -145,6 +207,9 @@ class StatsApi(APIView):
         replies_sent_per_day = Replies(many=True)
         sla_report = SlaReportOutput(
             help_text="соблюдение сроков и время ответа по ожиданиям, начавшимся в периоде (docs/reports.md)"
+        )
+        quality = QualityReportOutput(
+            help_text="качество наших ответов, отправленных в периоде: оценка 0–100 (docs/reply-quality.md)"
         )
 
     @extend_schema(

@@ -24,6 +24,7 @@ from interactions.models.core import (
     SLAState,
     Status,
 )
+from interactions.models.quality import QUALITY_LOW_BELOW, QualitySource, ReplyQuality
 from interactions.models.sla import (
     BreachedInteraction,
     CalendarDay,
@@ -39,6 +40,7 @@ from interactions.models.sla import (
 __all__ = [
     "ANSWER_STATES_GONE",
     "ANSWER_STATES_WATCHED",
+    "QUALITY_LOW_BELOW",
     "AnalysisSource",
     "AnswerState",
     "Author",
@@ -60,6 +62,8 @@ __all__ = [
     "Marketplace",
     "Message",
     "Priority",
+    "QualitySource",
+    "ReplyQuality",
     "ReplyTemplate",
     "ResponseCycle",
     "SLARule",

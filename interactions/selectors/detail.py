@@ -111,6 +111,18 @@ _MESSAGE_FIELDS = (
     "marketplace_state_at",
     "marketplace_editable",
 )
+# A sent reply's quality score (ReplyQuality), shown with the message; null until it is scored.
+_QUALITY_FIELDS = (
+    "score",
+    "relevance",
+    "politeness",
+    "compliance",
+    "personal",
+    "timeliness",
+    "note",
+    "source",
+    "scored_at",
+)
 _EVENT_FIELDS = ("id", "kind", "data", "created_at")
 _CARD_FIELDS = (
     "nm_id",
@@ -289,7 +301,11 @@ def _message_rows() -> QuerySet:
     return (
         Message.objects.filter(superseded_at__isnull=True)
         .order_by("created_at", "id")
-        .values(*_MESSAGE_FIELDS, *(f"author_user__{name}" for name in _USER_FIELDS))
+        .values(
+            *_MESSAGE_FIELDS,
+            *(f"author_user__{name}" for name in _USER_FIELDS),
+            *(f"quality__{name}" for name in _QUALITY_FIELDS),
+        )
     )
 
 
@@ -325,10 +341,18 @@ def _take(row: dict[str, Any], prefix: str, fields: tuple[str, ...]) -> dict[str
     return None if values["id"] is None else values
 
 
+def take_quality(row: dict[str, Any]) -> dict[str, Any]:
+    """Pop a message row's `quality__*` columns into its `quality` (None: not scored)."""
+    values = {name: row.pop(f"quality__{name}") for name in _QUALITY_FIELDS}
+    row["quality"] = None if values["score"] is None else values
+    return row
+
+
 def _messages(*, interaction_id: int) -> list[dict[str, Any]]:
     messages = list(_message_rows().filter(interaction_id=interaction_id))
     for message in messages:
         message["author_user"] = _take(message, "author_user", _USER_FIELDS)
+        take_quality(message)
     return messages
 
 

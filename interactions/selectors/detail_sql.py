@@ -27,7 +27,16 @@ from django.db import connection, models
 from agentiq.db import PreparedStatement
 from integrations.models import ProductCard  # read-only use of the card cache
 from interactions.linking import LINK_WINDOW
-from interactions.models import Author, Customer, Direction, Interaction, InteractionEvent, InteractionLink, Message
+from interactions.models import (
+    Author,
+    Customer,
+    Direction,
+    Interaction,
+    InteractionEvent,
+    InteractionLink,
+    Message,
+    ReplyQuality,
+)
 from interactions.selectors import detail, links
 from sellers.models import User
 
@@ -95,8 +104,10 @@ def _statement() -> _Statement:
         + _columns(Customer, "c", detail._CUSTOMER_FIELDS, prefix="customer__")
         + _columns(User, "u", detail._USER_FIELDS, prefix="assigned_to__")
     )
-    message_columns = _columns(Message, "m", detail._MESSAGE_FIELDS) + _columns(
-        User, "mu", detail._USER_FIELDS, prefix="author_user__"
+    message_columns = (
+        _columns(Message, "m", detail._MESSAGE_FIELDS)
+        + _columns(User, "mu", detail._USER_FIELDS, prefix="author_user__")
+        + _columns(ReplyQuality, "mq", detail._QUALITY_FIELDS, prefix="quality__")
     )
     event_columns = _columns(InteractionEvent, "e", detail._EVENT_FIELDS) + _columns(
         User, "eu", detail._USER_FIELDS, prefix="actor__"
@@ -135,6 +146,7 @@ SELECT json_build_array(
     {", ".join(row.sql)},
     (SELECT COALESCE(json_agg(json_build_array({", ".join(message_columns.sql)}) ORDER BY m.created_at, m.id), '[]')
        FROM {message} m LEFT JOIN {user} mu ON mu.id = m.author_user_id
+       LEFT JOIN {_table(ReplyQuality)} mq ON mq.message_id = m.id
       WHERE m.interaction_id = i.id AND m.superseded_at IS NULL),
     (SELECT COALESCE(json_agg(json_build_array({", ".join(event_columns.sql)}) ORDER BY e.created_at, e.id), '[]')
        FROM (SELECT * FROM {event} e WHERE e.interaction_id = i.id
@@ -219,7 +231,7 @@ def read_parts(*, seller_id: int, interaction_id: int) -> detail.DetailParts | N
     linked = links.can_link(detail.link_side_row(row))  # as the ORM reader, which then reads no links
     return detail.DetailParts(
         row=row,
-        messages=[_nest(statement.message.row(m), "author_user") for m in messages],
+        messages=[detail.take_quality(_nest(statement.message.row(m), "author_user")) for m in messages],
         events=[_nest(statement.event.row(e), "actor") for e in events],
         other_interactions=[statement.other.row(o) for o in others],
         product_card=None if card is None else statement.card.row(card),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from agentiq.errors import NotFound
 from interactions.models import DeliveryState, Direction, Interaction, Message
 from interactions.selectors.keyset import SortKey, keyset_page
+from interactions.selectors.quality import QUALITY_PARAMS, QualityFilter, interactions_with_scored_reply
 from interactions.selectors.waits import PARAMS as WAIT_PARAMS
 from interactions.selectors.waits import WaitFilter, day_bounds, interactions_with_wait
 from interactions.services.working_time import zone_of
@@ -106,6 +107,18 @@ def _wait_filter(*, filters: dict[str, Any], seller: Any, user: Any) -> WaitFilt
     return WaitFilter(start=start, end=end, **given)
 
 
+def _quality_filter(*, filters: dict[str, Any], seller: Any, user: Any) -> QualityFilter | None:
+    # The quality report's drill-down: conditions on one scored reply (interactions.selectors.quality).
+    date_from, date_to = filters.get("reply_from"), filters.get("reply_to")
+    given = {attr: filters[name] for name, attr in QUALITY_PARAMS.items() if filters.get(name) is not None}
+    if not given and date_from is None and date_to is None:
+        return None
+    if given.get("author") == "me":
+        given["author"] = user.pk
+    start, end = day_bounds(tz=zone_of(seller.timezone), date_from=date_from, date_to=date_to)
+    return QualityFilter(start=start, end=end, **given)
+
+
 def _apply_filters(queryset: QuerySet, *, filters: dict[str, Any], seller: Any, user: Any) -> QuerySet:
     simple = {
         "kind": "kind__in",
@@ -146,6 +159,9 @@ def _apply_filters(queryset: QuerySet, *, filters: dict[str, Any], seller: Any, 
     if wait is not None:
         condition = interactions_with_wait(wait, now=timezone.now())
         queryset = queryset.none() if condition is None else queryset.filter(condition)
+    quality = _quality_filter(filters=filters, seller=seller, user=user)
+    if quality is not None:
+        queryset = queryset.filter(interactions_with_scored_reply(quality))
     return queryset
 
 

@@ -2,7 +2,7 @@
 
 Volume (`interactions_count`, `volume_per_day`, `rating_distribution`) counts interactions **created** in the
 range; `replies_sent_per_day` counts our answers **sent** in it; `open_count` and `needs_response_count` are
-now, whatever the range.
+now, whatever the range; `quality` scores our replies sent in it (`interactions.selectors.quality_report`).
 
 The SLA report (`sla_report`) counts buyer **waits** that **started** in the range: a reopened interaction
 waits, and counts, once per time the buyer wrote after an answer. Which waits each figure counts is defined in
@@ -38,6 +38,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from interactions.models import DeliveryState, Direction, Interaction, Kind, Marketplace, Message, ResponseCycle, Status
+from interactions.selectors.quality_report import quality_report
 from interactions.selectors.waits import (
     NO_MEMBER,
     WaitFilter,
@@ -370,4 +371,5 @@ def stats_for(
         "volume_per_day": volume,
         "replies_sent_per_day": list(replies),
         "sla_report": report,
+        "quality": quality_report(seller=seller, date_from=date_from, date_to=date_to, tz=tz),
     }

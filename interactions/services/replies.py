@@ -36,6 +36,7 @@ from notifications.services import NotificationDraft, assignee_or_owner_ids, not
 logger = logging.getLogger(__name__)
 
 SEND_REPLY_TASK = "integrations.tasks.send_reply"
+SCORE_REPLY_TASK = "ai.tasks.score_reply_quality"
 
 # (marketplace, kind) → (min, max) characters of an answer the marketplace accepts.
 REPLY_LENGTH_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
@@ -238,6 +239,15 @@ def _enqueue_delivery(message_id: int) -> None:
         logger.warning("could not enqueue delivery of message %s", message_id, exc_info=True)
 
 
+def _enqueue_quality(message_id: int) -> None:
+    from agentiq.celery import app as celery_app
+
+    try:
+        celery_app.send_task(SCORE_REPLY_TASK, args=[message_id])
+    except Exception:
+        logger.warning("could not enqueue the quality score of message %s", message_id, exc_info=True)
+
+
 def _copy_state(*, source: Interaction, target: Interaction) -> None:
     for name in (
         "first_responded_at",
@@ -346,6 +356,10 @@ def reply_mark_sent(
         if message.edit_of_id:
             sent.update(edit_of=message.edit_of_id, replaced=replaced)
         event_record(interaction=interaction, kind=InteractionEvent.Kind.REPLY_SENT, data=sent, created_at=sent_at)
+        # The score comes after the commit and by name (ai imports interactions, not the other way); a lost
+        # message is picked up by the beat sweep. Nothing of it can touch the delivery just recorded.
+        scored_id = message.pk
+        transaction.on_commit(lambda: _enqueue_quality(scored_id))
         if (
             interaction.kind in CLOSES_ON_ANSWER
             and interaction.status != Status.CLOSED

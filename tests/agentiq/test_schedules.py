@@ -21,6 +21,7 @@ EXPECTED = {
     "agentiq: prune_sync_runs": ("integrations.tasks.prune_sync_runs", 86400, "default"),
     "agentiq: reconcile_answers": ("integrations.tasks.reconcile_answers", 86400, "sync"),
     "agentiq: analyze_pending_chats": ("ai.tasks.analyze_pending_chats", 120, "ai"),
+    "agentiq: score_unscored_replies": ("ai.tasks.score_unscored_replies", 600, "ai"),
     "agentiq: check_sla_escalation": ("interactions.tasks.check_sla_escalation", 300, "default"),
     "agentiq: auto_close_inactive_chats": ("interactions.tasks.auto_close_inactive_chats", 86400, "default"),
     "agentiq: send_notification_emails": ("notifications.tasks.send_notification_emails", 60, "default"),

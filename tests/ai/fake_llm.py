@@ -49,8 +49,10 @@ class Received:
 
     @property
     def purpose(self) -> str:
-        """analysis or draft, by the system prompt; a repair carries the model's earlier answer."""
+        """analysis, draft or quality, by the system prompt; a repair carries the model's earlier answer."""
         system = str(self.messages[0].get("content", ""))
+        if system.startswith("Ты оцениваешь"):
+            return "quality"
         return "draft" if system.startswith("Ты пишешь") else "analysis"
 
     def text(self) -> str:

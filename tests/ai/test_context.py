@@ -95,3 +95,28 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(connection, django_ass
     with django_assert_max_num_queries(7):
         contexts = contexts_for([item.pk for item in items])
     assert len(contexts) == 30
+
+
+def test_reviews_waiting_for_an_answer_carry_the_shops_recent_answers_in_two_more_queries(
+    connection, django_assert_max_num_queries
+):
+    """What the repeated-answer guard will compare a draft with: the same product's answers first."""
+    answered = [
+        factories.InteractionFactory(connection=connection, kind="review", product_id=str(2000 + n % 3))
+        for n in range(6)
+    ]
+    for n, item in enumerate(answered):
+        factories.PublishedAnswerFactory(interaction=item, text=f"Ответ номер {n} о товаре {item.product_id}")
+    items = [
+        factories.InteractionFactory(
+            connection=connection, kind="review", product_id=str(2000 + n % 3), needs_response=True
+        )
+        for n in range(30)
+    ]
+    for item in items:
+        factories.MessageFactory(interaction=item)
+    with django_assert_max_num_queries(9):
+        contexts = contexts_for([item.pk for item in items])
+    recent = contexts[0].recent_replies
+    assert len(recent) == 6
+    assert all(text.endswith(contexts[0].product_id) for text in recent[:2])  # the same product's first

@@ -92,16 +92,28 @@ def test_a_sellers_own_draft_stands_when_the_analysis_runs_again(connection):
     assert (item.draft_source, item.draft_text) == ("seller", "Спасибо! Мой собственный ответ покупателю.")
 
 
+def own_draft(received):
+    """A model's draft written for this buyer (a model does not answer six buyers with one text)."""
+    _, block = received.data_block()
+    return f"Здравствуйте! Спасибо за отзыв: «{block['text']}» — очень приятно это читать. Ждём вас снова!"
+
+
 def test_with_a_key_the_llm_analyzes_and_drafts_in_one_batch(fake_llm, connection):
-    fake_llm.respond(by_purpose())
-    upsert_records(connection=connection, records=[review(f"r{n}", f"Отличное платье номер {n}", 5) for n in range(6)])
+    fake_llm.respond(by_purpose(draft=own_draft))
+    upsert_records(
+        connection=connection,
+        records=[
+            review(f"r{n}", f"{word} платье, село отлично" if n % 2 else f"{word}!", 5)
+            for n, word in enumerate(("Отличное", "Чудесное", "Красивое", "Лёгкое", "Яркое", "Нарядное"))
+        ],
+    )
 
     outcome = services.analyze_pending()
 
     assert (outcome.analyzed, outcome.llm_analyses, outcome.drafted, outcome.llm_drafts) == (6, 6, 6, 6)
-    assert set(Interaction.objects.values_list("ai_source", "draft_source", "draft_text").distinct()) == {
-        ("llm", "llm", GOOD_DRAFT)
-    }
+    rows = list(Interaction.objects.values_list("ai_source", "draft_source", "draft_text"))
+    assert {(ai, draft) for ai, draft, _ in rows} == {("llm", "llm")}
+    assert len({text for _, _, text in rows}) == 6
     assert LLMCall.objects.filter(purpose="analysis").count() == 6
     assert LLMCall.objects.filter(purpose="draft").count() == 6
     # The draft prompt carries the product and the shop's signature, outside and inside the fence as designed.
@@ -275,3 +287,25 @@ def test_the_detail_shows_the_draft_its_author_and_its_guardrail_verdict(connect
     assert body["draft_source"] == "seller"
     assert body["draft_guardrail"]["status"] == "block"
     assert {v["category"] for v in body["draft_guardrail"]["violations"]} == {"ai_mention"}
+
+
+def test_an_llm_draft_repeating_the_shops_recent_answers_is_rewritten_then_templated(fake_llm, connection):
+    """The repeated-answer guard would hold it: the LLM hears so once, then the template (least like the shop's
+    answers) writes it, with the reason kept."""
+    fake_llm.respond(by_purpose())  # the same text for everyone
+    upsert_records(connection=connection, records=[review("r1", "Отличное платье", 5)])
+    services.analyze_pending()
+    first = Interaction.objects.get(external_id="r1")
+    assert (first.draft_source, first.draft_text) == ("llm", GOOD_DRAFT)
+    factories.PublishedAnswerFactory(interaction=first, text=first.draft_text)
+    Interaction.objects.filter(pk=first.pk).update(needs_response=False, status="closed")
+
+    upsert_records(connection=connection, records=[review("r2", "Чудесное платье", 5)])
+    services.analyze_pending()
+    second = Interaction.objects.get(external_id="r2")
+    assert second.draft_source == "offline"
+    assert second.draft_reason.startswith("Черновик ИИ дважды почти повторил недавний ответ магазина")
+    drafts = [r for r in fake_llm.requests if r.purpose == "draft"][1:]
+    assert len(drafts) == 2
+    assert drafts[0].data_block()[1]["recent_shop_replies"] == [GOOD_DRAFT]
+    assert "почти повторил недавний ответ магазина" in drafts[1].text()

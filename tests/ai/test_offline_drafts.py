@@ -63,3 +63,50 @@ def test_informal_address_and_the_buyers_name():
 def test_a_hundred_five_star_reviews_do_not_get_one_sentence():
     facts = DraftFacts(kind="review", intent="gratitude", sentiment="positive", rating=5, product_name="Платье")
     assert len({offline_draft(facts, seed=seed) for seed in range(100)}) >= 10
+
+
+def test_every_phrase_of_a_positive_review_passes_the_guardrails_in_both_forms():
+    from ai.offline import drafts
+
+    phrases = [
+        *drafts.GREETING,
+        *drafts.GREETING_INFORMAL,
+        *drafts.POSITIVE,
+        *drafts.WISHES,
+        *drafts.THANKS_POSITIVE,
+        *(phrase for _pattern, variants in drafts.PRAISE for phrase in variants),
+    ]
+    slots = {"name": ", Анна", "product": " «Платье»", "product_short": " «Платье»", "of_product": " товара «Платье»"}
+    slots |= {"about_product": " о товаре «Платье»", "of_product_short": " «Платье»"}
+    for phrase, informal in itertools.product(phrases, (False, True)):
+        text = drafts._address(drafts._fill(phrase, slots).replace("{name}", ", Анна"), informal=informal)
+        text = f"Здравствуйте! {text} Спасибо!" if len(text) < 20 else text
+        verdict = check_reply(text, kind="review", intent="gratitude", buyer_text="", max_chars=1000)
+        assert verdict.status == "ok", (text, verdict.as_dict())
+        assert "{" not in text and "|" not in text, text
+
+
+def test_a_praising_buyer_hears_back_what_they_praised():
+    facts = DraftFacts(
+        kind="review",
+        intent="gratitude",
+        sentiment="positive",
+        rating=5,
+        buyer_text="Отличное качество, и цвет как на фото!",
+        product_name="Платье",
+    )
+    texts = [offline_draft(facts, seed=seed).lower() for seed in range(20)]
+    assert all("качеств" in text or "цвет" in text or "описанием" in text or "карточке" in text for text in texts)
+
+
+def test_given_the_shops_recent_answers_a_draft_is_the_least_like_them():
+    from guardrails.similarity import most_similar
+
+    facts = DraftFacts(kind="review", intent="gratitude", sentiment="positive", rating=5, product_name="Платье")
+    history: list[str] = []
+    for seed in range(300):
+        text = offline_draft(facts, seed=seed, avoid=history[-500:])
+        found = most_similar(text, enumerate(history[-500:]), limit=1)
+        assert not found or found[0][0] < 90, (text, history[found[0][1]])
+        history.append(text)
+    assert offline_draft(facts, seed=7, avoid=history) == offline_draft(facts, seed=7, avoid=history)  # stable

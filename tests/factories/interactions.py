@@ -15,6 +15,7 @@ from interactions.models import (
     Kind,
     LinkDecision,
     Message,
+    ReplyQuality,
     ReplyTemplate,
     ResponseCycle,
     SLARule,
@@ -33,6 +34,7 @@ __all__ = [
     "MessageFactory",
     "OutgoingMessageFactory",
     "PublishedAnswerFactory",
+    "ReplyQualityFactory",
     "ReplyTemplateFactory",
     "ResponseCycleFactory",
     "SLARuleFactory",
@@ -184,3 +186,27 @@ class InteractionLinkFactory(factory.django.DjangoModelFactory):
     decision = LinkDecision.CONFIRMED
     score = 0.7
     reasons = factory.LazyFunction(lambda: ["тот же товар", "похожее имя: Сергей / Серёжа"])
+
+
+class ReplyQualityFactory(factory.django.DjangoModelFactory):
+    """A scored reply: by default a published answer to a review, scored 80 by the rules."""
+
+    class Meta:
+        model = ReplyQuality
+
+    message = factory.SubFactory(PublishedAnswerFactory)
+    seller = factory.SelfAttribute("message.seller")
+    interaction = factory.SelfAttribute("message.interaction")
+    author_user = factory.SelfAttribute("message.author_user")
+    author = factory.SelfAttribute("message.author")
+    marketplace = factory.SelfAttribute("message.interaction.marketplace")
+    kind = factory.SelfAttribute("message.interaction.kind")
+    sent_at = factory.SelfAttribute("message.sent_at")
+    score = 80
+    relevance = 80
+    politeness = 90
+    compliance = 100
+    personal = 70
+    timeliness = None
+    note = "Вежливый ответ по существу."
+    source = "rules"

@@ -173,6 +173,12 @@ def _inbox_plausible(ordering: str) -> dict[str, st.SearchStrategy[Any]]:
         "responded": BOOLEANS,
         "responded_by": st.one_of(st.sampled_from(["me", "none"]), IDS),
         "auto_reply": BOOLEANS,
+        # The quality report's drill-down.
+        "reply_from": DAYS,
+        "reply_to": DAYS,
+        "reply_by": st.one_of(st.sampled_from(["me", "none"]), IDS),
+        "quality_min": st.integers(-5, 105).map(str),
+        "quality_max": st.integers(-5, 105).map(str),
         "ordering": st.just(ordering),
         "cursor": typed_cursor(ordering),
         "limit": st.integers(1, 100).map(str),

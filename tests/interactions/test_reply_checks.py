@@ -188,8 +188,9 @@ def test_check_reads_a_bounded_number_of_rows(owner_client, review, make_interac
         response = owner_client.post(CHECK, {"interaction": review.pk, "text": GOOD}, format="json")
 
     assert response.status_code == 200
-    # the interaction, the buyer's messages, the same product's answers and the shop's
-    assert len(queries) == 4, "\n".join(q["sql"][:150] for q in queries)
+    # the interaction, the buyer's messages, and what the shop sent since the first check (the same product's
+    # answers and the shop's are kept per process from the first check: interactions.selectors.replies)
+    assert len(queries) == 3, "\n".join(q["sql"][:150] for q in queries)
 
 
 def test_check_and_reply_are_in_the_schema():
@@ -223,3 +224,19 @@ def test_recent_answers_put_the_same_product_first_and_skip_what_does_not_count(
 def test_repeat_check_refuses_another_shops_interaction(other_owner, review):
     with pytest.raises(ValueError):
         repeat_check(seller=other_owner.seller, interaction=review, text=GOOD)
+
+
+def test_the_kept_answers_see_what_was_sent_since_even_by_another_process(owner_client, review, make_interaction):
+    """The guard keeps a shop's answers per process: an answer delivered meanwhile (another worker, a late
+    commit inside the overlap) is compared with at the very next check."""
+    text = "Анна, благодарим за отзыв о платье! Рады, что село идеально, ждём вас снова."
+    first = owner_client.post(CHECK, {"interaction": review.pk, "text": text}, format="json").json()
+    assert first["repeat"]["held"] is False
+    same_product = make_interaction(kind=Kind.REVIEW, product_id="111")
+    sent_answer(interaction=same_product, text=text.replace("Анна", "Олег"), minutes_ago=1)
+    late = make_interaction(kind=Kind.QUESTION, product_id="222")
+    sent_answer(interaction=late, text="Здравствуйте! Состав указан в карточке товара, хлопок 100 %.", minutes_ago=1)
+    again = owner_client.post(CHECK, {"interaction": review.pk, "text": text}, format="json").json()
+    assert again["repeat"]["held"] is True
+    assert again["repeat"]["similar"][0]["same_product"] is True
+    assert again["repeat"]["checked"] == first["repeat"]["checked"] + 2

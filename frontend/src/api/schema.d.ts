@@ -21,6 +21,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Черновики автоответов, ждущие одобрения
+         * @description Новые первыми, до 200; только обращения, которые ещё ждут ответа.
+         */
+        get: operations["approvals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Одобрить черновики (один или много)
+         * @description Каждый проходит те же проверки, что ответ, набранный вручную; не прошедший остаётся в очереди с причиной.
+         */
+        post: operations["approvals_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Отклонить черновики */
+        post: operations["approvals_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -70,6 +127,61 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/auto-reply-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Правила автоответов */
+        get: operations["auto_reply_rules_list"];
+        put?: never;
+        /** Создать правило автоответа (владелец) */
+        post: operations["auto_reply_rules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auto-reply-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Правило автоответа */
+        get: operations["auto_reply_rules_retrieve"];
+        put?: never;
+        post?: never;
+        /** Удалить правило автоответа (владелец) */
+        delete: operations["auto_reply_rules_destroy"];
+        options?: never;
+        head?: never;
+        /** Изменить правило автоответа (владелец) */
+        patch: operations["auto_reply_rules_partial_update"];
+        trace?: never;
+    };
+    "/api/auto-reply-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Автоответы магазина: выключатель и дневной лимит */
+        get: operations["auto_reply_settings_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Включить, выключить автоответы (владелец) */
+        patch: operations["auto_reply_settings_partial_update"];
         trace?: never;
     };
     "/api/calendar": {
@@ -677,6 +789,139 @@ export interface components {
             /** Format: date-time */
             resets_at: string;
         };
+        Approval: {
+            id: number;
+            interaction: components["schemas"]["InteractionBriefOutput"];
+            rule: components["schemas"]["AutoReplyRuleBrief"];
+            source: components["schemas"]["AutoReplySourceEnum"];
+            text: string;
+            /** @description false — покупатель написал после черновика: одобрить нельзя. */
+            current: boolean;
+            /** @description Почему прошлая попытка одобрения не прошла проверку. */
+            last_error: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ApprovalApproveInputRequest: {
+            ids: number[];
+            /** @default false */
+            confirm_warnings: boolean;
+            /** @default false */
+            confirm_repeat: boolean;
+        };
+        ApprovalApproveOutput: {
+            sent: number;
+            results: components["schemas"]["ApprovalResult"][];
+        };
+        ApprovalIdsRequest: {
+            ids: number[];
+        };
+        ApprovalRejectOutput: {
+            rejected: number;
+        };
+        ApprovalResult: {
+            id: number;
+            /**
+             * @description sent — ответ в очереди отправки; kept — проверка не пропустила, черновик ждёт; outdated — покупатель написал снова; not_found — нет такого ждущего черновика.
+             *
+             *     * `sent` - sent
+             *     * `kept` - kept
+             *     * `outdated` - outdated
+             *     * `not_found` - not_found
+             */
+            status: components["schemas"]["ApprovalResultStatusEnum"];
+            code: string;
+            detail: string;
+            violations?: components["schemas"]["GuardrailViolation"][];
+            repeat?: components["schemas"]["RepeatCheck"];
+        };
+        /**
+         * @description * `sent` - sent
+         *     * `kept` - kept
+         *     * `outdated` - outdated
+         *     * `not_found` - not_found
+         * @enum {string}
+         */
+        ApprovalResultStatusEnum: "sent" | "kept" | "outdated" | "not_found";
+        /**
+         * @description * `queue` - в очередь на одобрение
+         *     * `send` - отправить сразу
+         * @enum {string}
+         */
+        AutoReplyActionEnum: "queue" | "send";
+        AutoReplyRule: {
+            id: number;
+            name: string;
+            is_enabled: boolean;
+            kind: string;
+            rating_min: number | null;
+            rating_max: number | null;
+            intents: string[];
+            has_text: boolean | null;
+            product_id: string;
+            action: components["schemas"]["AutoReplyActionEnum"];
+            source: components["schemas"]["AutoReplySourceEnum"];
+            template: number | null;
+            daily_cap: number;
+            /** @description Сколько автоответов правило отправило сегодня (день магазина). */
+            sent_today: number;
+            /** @description По-русски: к каким обращениям относится. */
+            conditions: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        AutoReplyRuleBrief: {
+            id: number | null;
+            name: string;
+        };
+        AutoReplyRuleInputRequest: {
+            name: string;
+            /** @default false */
+            is_enabled: boolean;
+            /**
+             * @description Пусто — любой.
+             *
+             *     * `chat` - чат
+             *     * `question` - вопрос
+             *     * `review` - отзыв
+             * @default
+             */
+            kind: components["schemas"]["InteractionKindEnum"] | components["schemas"]["BlankEnum"];
+            rating_min?: number | null;
+            rating_max?: number | null;
+            intents?: components["schemas"]["IntentEnum"][];
+            /** @description null — любые. */
+            has_text?: boolean | null;
+            /** @default  */
+            product_id: string;
+            /** @default queue */
+            action: components["schemas"]["AutoReplyActionEnum"];
+            /** @default ai_draft */
+            source: components["schemas"]["AutoReplySourceEnum"];
+            /** Format: int64 */
+            template?: number | null;
+            /** @default 50 */
+            daily_cap: number;
+        };
+        AutoReplySettings: {
+            /** @description Автоответы магазина включены (выключатель магазина). */
+            enabled: boolean;
+            /** @description Сколько автоответов магазин может отправить за день. */
+            daily_cap: number;
+            sent_today: number;
+            /** @description false — сервис остановил автоответы всех магазинов (ничего не отправляется). */
+            globally_enabled: boolean;
+            /** @description Черновиков ждут одобрения. */
+            waiting_approvals: number;
+        };
+        /**
+         * @description * `ai_draft` - черновик ИИ
+         *     * `template` - шаблон ответа
+         * @enum {string}
+         */
+        AutoReplySourceEnum: "ai_draft" | "template";
         /**
          * @description * `buyer_id` - тот же ID покупателя
          *     * `confirmed` - подтверждено продавцом
@@ -1266,6 +1511,8 @@ export interface components {
             marketplace_state_at: string | null;
             /** @description Wildberries: may the answer still be edited (once, within 60 days) */
             marketplace_editable: boolean | null;
+            /** @description our sent reply's quality score; null until scored */
+            quality: components["schemas"]["ReplyQualityOutput"] | null;
         };
         Notification: {
             id: number;
@@ -1300,6 +1547,25 @@ export interface components {
         NotificationsReadAll: {
             /** @description How many unread notifications were marked read. */
             marked: number;
+        };
+        PatchedAutoReplyRulePatchRequest: {
+            name?: string;
+            is_enabled?: boolean;
+            kind?: components["schemas"]["InteractionKindEnum"] | components["schemas"]["BlankEnum"];
+            rating_min?: number | null;
+            rating_max?: number | null;
+            intents?: components["schemas"]["IntentEnum"][];
+            has_text?: boolean | null;
+            product_id?: string;
+            action?: components["schemas"]["AutoReplyActionEnum"];
+            source?: components["schemas"]["AutoReplySourceEnum"];
+            /** Format: int64 */
+            template?: number | null;
+            daily_cap?: number;
+        };
+        PatchedAutoReplySettingsPatchRequest: {
+            enabled?: boolean;
+            daily_cap?: number;
         };
         PatchedCalendarDayPatchRequest: {
             /** Format: date */
@@ -1506,6 +1772,25 @@ export interface components {
              * @default false
              */
             confirm_repeat: boolean;
+        };
+        ReplyQualityOutput: {
+            /** @description 0–100 */
+            score: number;
+            /** @description answers what the buyer said, specifically (0–100) */
+            relevance: number;
+            politeness: number;
+            /** @description the reply check: 100 ok, warnings less, a block 0 */
+            compliance: number;
+            /** @description not like the shop's other replies (0–100) */
+            personal: number;
+            /** @description against the SLA; null when no deadline ran */
+            timeliness: number | null;
+            /** @description a short note in Russian */
+            note: string;
+            /** @description llm or rules */
+            source: string;
+            /** Format: date-time */
+            scored_at: string;
         };
         ReplyRefused: {
             detail: string;
@@ -1744,6 +2029,8 @@ export interface components {
             replies_sent_per_day: components["schemas"]["StatsReplies"][];
             /** @description соблюдение сроков и время ответа по ожиданиям, начавшимся в периоде (docs/reports.md) */
             sla_report: components["schemas"]["StatsSlaReport"];
+            /** @description качество наших ответов, отправленных в периоде: оценка 0–100 (docs/reply-quality.md) */
+            quality: components["schemas"]["StatsQuality"];
         };
         StatsFirstResponse: {
             /** Format: double */
@@ -1756,6 +2043,144 @@ export interface components {
             /** Format: email */
             email: string;
             full_name: string;
+        };
+        StatsQuality: {
+            /** @description параметры /api/interactions для этого среза; к ним — figure_filters[цифра] */
+            filter: {
+                [key: string]: string;
+            };
+            /** @description оценённые ответы, отправленные в периоде */
+            scored: components["schemas"]["StatsQualityCount"];
+            /** @description из них с оценкой ниже low_below */
+            low: components["schemas"]["StatsQualityCount"];
+            /**
+             * Format: double
+             * @description средняя оценка, 0–100
+             */
+            average_score: number | null;
+            /** @description средние частей оценки, 0–100 */
+            components: components["schemas"]["StatsQualityComponents"];
+            /** @description оценка ниже этой — «низкая» (цифра low) */
+            low_below: number;
+            /** @description цифра → её параметры /api/interactions (добавляются к filter среза) */
+            figure_filters: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /** @description по дням отправки (по времени магазина), только дни с оценками */
+            per_day: components["schemas"]["StatsQualityDay"][];
+            /** @description по сотрудникам, больше всего ответов первыми */
+            by_member: components["schemas"]["StatsQualityMember"][];
+            by_marketplace: components["schemas"]["StatsQualityMarketplace"][];
+            by_kind: components["schemas"]["StatsQualityKind"][];
+        };
+        StatsQualityComponents: {
+            /**
+             * Format: double
+             * @description по существу: отвечает на то, что написал покупатель
+             */
+            relevance: number | null;
+            /**
+             * Format: double
+             * @description вежливость
+             */
+            politeness: number | null;
+            /**
+             * Format: double
+             * @description без запретного (проверка ответа)
+             */
+            compliance: number | null;
+            /**
+             * Format: double
+             * @description не шаблонный: не похож на другие ответы магазина
+             */
+            personal: number | null;
+            /**
+             * Format: double
+             * @description скорость против цели SLA (среднее по ответам, где срок считался)
+             */
+            timeliness: number | null;
+        };
+        StatsQualityCount: {
+            /** @description оценённые ответы: основа средних */
+            replies: number;
+            /** @description разные обращения за ними: столько строк вернёт /api/interactions с фильтром этой цифры */
+            interactions: number;
+        };
+        StatsQualityDay: {
+            /** @description параметры /api/interactions для этого среза; к ним — figure_filters[цифра] */
+            filter: {
+                [key: string]: string;
+            };
+            /** @description оценённые ответы, отправленные в периоде */
+            scored: components["schemas"]["StatsQualityCount"];
+            /** @description из них с оценкой ниже low_below */
+            low: components["schemas"]["StatsQualityCount"];
+            /**
+             * Format: double
+             * @description средняя оценка, 0–100
+             */
+            average_score: number | null;
+            /** @description средние частей оценки, 0–100 */
+            components: components["schemas"]["StatsQualityComponents"];
+            /** Format: date */
+            day: string;
+        };
+        StatsQualityKind: {
+            /** @description параметры /api/interactions для этого среза; к ним — figure_filters[цифра] */
+            filter: {
+                [key: string]: string;
+            };
+            /** @description оценённые ответы, отправленные в периоде */
+            scored: components["schemas"]["StatsQualityCount"];
+            /** @description из них с оценкой ниже low_below */
+            low: components["schemas"]["StatsQualityCount"];
+            /**
+             * Format: double
+             * @description средняя оценка, 0–100
+             */
+            average_score: number | null;
+            /** @description средние частей оценки, 0–100 */
+            components: components["schemas"]["StatsQualityComponents"];
+            kind: string;
+        };
+        StatsQualityMarketplace: {
+            /** @description параметры /api/interactions для этого среза; к ним — figure_filters[цифра] */
+            filter: {
+                [key: string]: string;
+            };
+            /** @description оценённые ответы, отправленные в периоде */
+            scored: components["schemas"]["StatsQualityCount"];
+            /** @description из них с оценкой ниже low_below */
+            low: components["schemas"]["StatsQualityCount"];
+            /**
+             * Format: double
+             * @description средняя оценка, 0–100
+             */
+            average_score: number | null;
+            /** @description средние частей оценки, 0–100 */
+            components: components["schemas"]["StatsQualityComponents"];
+            marketplace: string;
+        };
+        StatsQualityMember: {
+            /** @description параметры /api/interactions для этого среза; к ним — figure_filters[цифра] */
+            filter: {
+                [key: string]: string;
+            };
+            /** @description оценённые ответы, отправленные в периоде */
+            scored: components["schemas"]["StatsQualityCount"];
+            /** @description из них с оценкой ниже low_below */
+            low: components["schemas"]["StatsQualityCount"];
+            /**
+             * Format: double
+             * @description средняя оценка, 0–100
+             */
+            average_score: number | null;
+            /** @description средние частей оценки, 0–100 */
+            components: components["schemas"]["StatsQualityComponents"];
+            /** @description кто ответил; null — ответ без сотрудника */
+            member: components["schemas"]["StatsMember"] | null;
         };
         StatsReplies: {
             /** Format: date */
@@ -2133,6 +2558,71 @@ export interface operations {
             };
         };
     };
+    approvals_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"][];
+                };
+            };
+        };
+    };
+    approvals_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalApproveInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalApproveOutput"];
+                };
+            };
+        };
+    };
+    approvals_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalIdsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRejectOutput"];
+                };
+            };
+        };
+    };
     auth_refresh_create: {
         parameters: {
             query?: never;
@@ -2198,6 +2688,156 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    auto_reply_rules_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoReplyRule"][];
+                };
+            };
+        };
+    };
+    auto_reply_rules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoReplyRuleInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoReplyRule"];
+                };
+            };
+        };
+    };
+    auto_reply_rules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoReplyRule"];
+                };
+            };
+        };
+    };
+    auto_reply_rules_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auto_reply_rules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedAutoReplyRulePatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoReplyRule"];
+                };
+            };
+        };
+    };
+    auto_reply_settings_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoReplySettings"];
+                };
+            };
+        };
+    };
+    auto_reply_settings_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedAutoReplySettingsPatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoReplySettings"];
+                };
             };
         };
     };
@@ -2684,8 +3324,18 @@ export interface operations {
                 priority?: ("low" | "normal" | "high" | "urgent")[];
                 product?: string;
                 q?: string;
+                /** @description … с оценкой до */
+                quality_max?: number;
+                /** @description … с оценкой от */
+                quality_min?: number;
                 rating_max?: number;
                 rating_min?: number;
+                /** @description … этого сотрудника (id или «me»); «none» — ответ без сотрудника (кабинет, автоответ) */
+                reply_by?: string;
+                /** @description есть оценённый ответ, отправленный с этого дня (по времени магазина) */
+                reply_from?: string;
+                /** @description … отправленный по этот день включительно */
+                reply_to?: string;
                 /** @description true — ожидание закончилось ответом; false — нет (ещё ждёт, закрыто, ответ вне учёта) */
                 responded?: boolean;
                 /** @description ожидание закончилось ответом этого сотрудника (id или «me»); «none» — ответ без сотрудника */
