@@ -48,6 +48,9 @@ def _sent_public_answers(
         seller_id=seller_id,
         direction=Direction.OUT,
         delivery_state=DeliveryState.SENT,
+        # Every sent answer has its time (delivery and the import set it); one without is not compared, and
+        # would sort first in a descending scan.
+        sent_at__isnull=False,
         superseded_at__isnull=True,
         interaction__kind__in=kinds,
     )
