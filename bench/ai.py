@@ -22,12 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import random
-import secrets
-import socket
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -35,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from ai_setup import configure, free_port, log, recreate_database, start_llm  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,59 +44,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     parser.add_argument("--offline-texts", type=int, default=20_000)
     return parser.parse_args()
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def recreate_database(pg: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def configure(args: argparse.Namespace, llm_url: str) -> None:
-    os.environ["DATABASE_URL"] = f"{args.pg}/{args.database}"
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ENCRYPTION_KEYS", secrets.token_urlsafe(50))
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # the sync's "analyze these" message is not needed here
-    os.environ["AI_BASE_URL"] = llm_url
-    os.environ["DEEPSEEK_API_KEY"] = "sandbox-bench-key"
-    if args.redis_url:
-        os.environ["REDIS_URL"] = args.redis_url
-    else:
-        os.environ.pop("REDIS_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "agentiq.settings"
-    import django
-
-    django.setup()
-    logging.getLogger("ai.llm.client").setLevel(logging.WARNING)  # one INFO line per call otherwise
-
-
-def start_llm(port: int, latency_ms: int) -> subprocess.Popen:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="agentiq.settings")
-    command = [sys.executable, str(ROOT / "manage.py"), "sandbox_llm", "--port", str(port)]
-    process = subprocess.Popen([*command, "--latency-ms", str(latency_ms)], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        if process.poll() is not None:
-            raise SystemExit("sandbox LLM did not start")
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("sandbox LLM did not start in 30 s")
 
 
 def records(rng: random.Random, count: int, shop: int) -> list:
@@ -244,14 +188,19 @@ def main() -> None:
     args = parse_args()
     port = free_port()
     recreate_database(args.pg, args.database)
-    configure(args, f"http://127.0.0.1:{port}/v1")
+    configure(
+        database_url=f"{args.pg}/{args.database}",
+        redis_url=args.redis_url,
+        llm_url=f"http://127.0.0.1:{port}/v1",
+        api_key="sandbox-bench-key",
+    )
     from django.conf import settings
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     log(f"loading {args.interactions} sandbox interactions into {args.shops} shops…")
     ids = load(args)
-    llm = start_llm(port, args.latency_ms)
+    llm = start_llm(port, latency_ms=args.latency_ms)
     try:
         reset_ai(ids)
         flush_cache()

@@ -25,13 +25,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import random
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -39,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from ai_setup import configure, free_port, log, recreate_database, start_llm  # noqa: E402
 
 PRODUCTS = 300
 HAND_OPENERS = ("Спасибо за отзыв!", "Благодарим вас!", "Очень приятно!", "Здравствуйте!", "Добрый день!")
@@ -63,59 +60,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--skip", nargs="*", default=[], choices=["check", "offline", "llm"])
     return parser.parse_args()
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def recreate_database(pg: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def configure(args: argparse.Namespace, llm_url: str) -> None:
-    os.environ["DATABASE_URL"] = f"{args.pg}/{args.database}"
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ENCRYPTION_KEYS", secrets.token_urlsafe(50))
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    os.environ["AI_BASE_URL"] = llm_url
-    os.environ["DEEPSEEK_API_KEY"] = ""
-    if args.redis_url:
-        os.environ["REDIS_URL"] = args.redis_url
-    else:
-        os.environ.pop("REDIS_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "agentiq.settings"
-    import django
-
-    django.setup()
-    logging.getLogger("ai.llm.client").setLevel(logging.WARNING)
-
-
-def start_llm(port: int) -> subprocess.Popen:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="agentiq.settings")
-    command = [sys.executable, str(ROOT / "manage.py"), "sandbox_llm", "--port", str(port), "--latency-ms", "0"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        if process.poll() is not None:
-            raise SystemExit("sandbox LLM did not start")
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("sandbox LLM did not start in 30 s")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -373,7 +317,12 @@ def main() -> None:
     args = parse_args()
     port = free_port()
     recreate_database(args.pg, args.database)
-    configure(args, f"http://127.0.0.1:{port}/v1")
+    configure(
+        database_url=f"{args.pg}/{args.database}",
+        redis_url=args.redis_url,
+        llm_url=f"http://127.0.0.1:{port}/v1",
+        api_key="",
+    )
     from django.core.cache import cache
     from django.core.management import call_command
 
@@ -413,7 +362,7 @@ def main() -> None:
         result["held_share_5star_offline"] = offline["held_share"]
         result["held_share_5star"] = offline["held_share"]
     if "llm" not in args.skip:
-        llm = start_llm(port)
+        llm = start_llm(port, latency_ms=0)
         try:
             figures = held_share(
                 seller, connection, drafts=args.drafts, path="llm", rng=random.Random(5), nm_id=product
